@@ -1,0 +1,69 @@
+# Minping: `make demo` and `make test` do all the set-up on a fresh Debian/Ubuntu machine.
+SHELL := /bin/bash
+PYTHON_SYSTEM ?= python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# System libraries WeasyPrint and the notices need (Pango, CJK fonts, fast font subsetting),
+# gettext for the message catalogues; the tests also need PostgreSQL and Chromium.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
+TEST_SYSTEM_PACKAGES := postgresql chromium
+
+.PHONY: install install-test demo serve test test-sqlite test-postgres bench messages system-packages clean
+
+install: system-packages $(VENV)/.installed messages
+
+install-test: install
+	@$(MAKE) --no-print-directory system-packages PACKAGES="$(TEST_SYSTEM_PACKAGES)"
+
+# Installs only what is missing, so re-running is quick.
+PACKAGES ?= $(SYSTEM_PACKAGES)
+system-packages:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if ! $(PYTHON_SYSTEM) -c 'import ensurepip, venv' 2>/dev/null; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PYTHON) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Compiled catalogues are build products: made from locale/*/LC_MESSAGES/django.po.
+messages: $(VENV)/.installed
+	@for po in locale/*/LC_MESSAGES/django.po; do \
+	  mo=$${po%.po}.mo; [ "$$mo" -nt "$$po" ] || msgfmt --check -o "$$mo" "$$po"; \
+	done
+
+demo: install
+	DEBUG=1 $(PYTHON) manage.py migrate --no-input -v0
+	DEBUG=1 $(PYTHON) manage.py collectstatic --no-input -v0
+	DEBUG=1 $(PYTHON) manage.py seed_demo --if-empty
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	DEBUG=1 $(PYTHON) manage.py runserver 127.0.0.1:$(PORT) --skip-checks
+
+serve: demo
+
+test: install-test
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== Test suite on SQLite"
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== Test suite on PostgreSQL"
+	scripts/with-postgres.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	@for b in bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; scripts/with-postgres.sh $(PYTHON) "$$b" || exit 1; done
+
+clean:
+	rm -rf $(VENV) var locale/*/LC_MESSAGES/django.mo

@@ -1,0 +1,11 @@
+"""Settings for the test suite: fast hashing, a throw-away media folder."""
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+
+from .base import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="minping-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="minping-test-static-")

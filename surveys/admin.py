@@ -1,0 +1,297 @@
+"""The staff admin: where the evaluation office works. State changes call `surveys.services`."""
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+
+from . import services
+from .models import (
+    Answer,
+    AuditEvent,
+    Ballot,
+    Campaign,
+    CensusMargin,
+    EvaluatorGroup,
+    Invitation,
+    Option,
+    Question,
+    Questionnaire,
+    Region,
+    Unit,
+    UnitContact,
+)
+
+
+class ReadOnlyAdminMixin:
+    """Records that are written only by services (ballots, audit events): view, never edit."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FrozenQuestionnaireMixin:
+    """A questionnaire in use by a campaign that has opened cannot change (ballots refer to it)."""
+
+    def _questionnaire_of(self, obj):
+        raise NotImplementedError
+
+    def _is_frozen(self, obj) -> bool:
+        return obj is not None and self._questionnaire_of(obj).is_frozen
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._is_frozen(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._is_frozen(obj)
+
+
+class FrozenQuestionnaireInlineMixin(FrozenQuestionnaireMixin):
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not self._is_frozen(obj)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "parent", "population")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent",)
+
+
+class UnitContactInline(admin.TabularInline):
+    model = UnitContact
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "region", "active")
+    list_filter = ("kind", "active", "region__level")
+    search_fields = ("code", "name", "region__name")
+    autocomplete_fields = ("region", "parent")
+    inlines = (UnitContactInline,)
+
+
+@admin.register(UnitContact)
+class UnitContactAdmin(admin.ModelAdmin):
+    list_display = ("user", "unit")
+    search_fields = ("user__username", "unit__code", "unit__name")
+    autocomplete_fields = ("user", "unit")
+
+
+class QuestionInline(FrozenQuestionnaireInlineMixin, admin.TabularInline):
+    model = Question
+    extra = 0
+    show_change_link = True
+    fields = ("order", "key", "text", "kind", "per_unit", "is_dimension", "required", "weight")
+
+    def _questionnaire_of(self, obj):
+        return obj
+
+
+class StandardQuestionnaireForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(FrozenQuestionnaireMixin, admin.ModelAdmin):
+    list_display = ("name", "question_count", "frozen", "created_at")
+    search_fields = ("name",)
+    inlines = (QuestionInline,)
+    change_list_template = "admin/surveys/questionnaire/change_list.html"
+
+    def _questionnaire_of(self, obj):
+        return obj
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_question_count=Count("questions"))
+
+    @admin.display(description=gettext_lazy("questions"), ordering="_question_count")
+    def question_count(self, obj):
+        return obj._question_count
+
+    @admin.display(description=gettext_lazy("frozen"), boolean=True)
+    def frozen(self, obj):
+        return obj.is_frozen
+
+    def get_urls(self):
+        custom = [
+            path(
+                "create-standard/",
+                self.admin_site.admin_view(self.create_standard_view),
+                name="surveys_questionnaire_create_standard",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def create_standard_view(self, request):
+        """Create the built-in standard satisfaction questionnaire, then edit it."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = StandardQuestionnaireForm(request.POST or None, initial={"name": services.STANDARD_TEMPLATE_NAME})
+        if request.method == "POST" and form.is_valid():
+            questionnaire = services.questionnaire_create_standard(name=form.cleaned_data["name"], actor=request.user)
+            self.message_user(request, _("Questionnaire created from the standard template; adjust it as needed."))
+            return HttpResponseRedirect(reverse("admin:surveys_questionnaire_change", args=[questionnaire.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("New questionnaire from the standard template"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/surveys/questionnaire/create_standard.html", context)
+
+
+class OptionInline(FrozenQuestionnaireInlineMixin, admin.TabularInline):
+    model = Option
+    extra = 0
+    fields = ("order", "value", "label", "score")
+
+    def _questionnaire_of(self, obj):
+        return obj.questionnaire
+
+
+@admin.register(Question)
+class QuestionAdmin(FrozenQuestionnaireMixin, admin.ModelAdmin):
+    list_display = ("key", "text", "questionnaire", "kind", "per_unit", "required", "weight")
+    list_filter = ("kind", "per_unit", "required", "questionnaire")
+    search_fields = ("key", "text", "questionnaire__name")
+    inlines = (OptionInline,)
+
+    def _questionnaire_of(self, obj):
+        return obj.questionnaire
+
+
+class CampaignDraftOnlyInlineMixin:
+    """Groups and margins define what ballots mean; they are fixed once the campaign opens."""
+
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.status == Campaign.Status.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+class EvaluatorGroupInline(CampaignDraftOnlyInlineMixin, admin.StackedInline):
+    model = EvaluatorGroup
+    extra = 0
+    autocomplete_fields = ("units",)
+    fields = (
+        ("key", "name", "order"), ("weight", "population_size", "access"), "units",
+        ("stratify_by", "poststratify_by", "rake_on"),
+    )
+
+
+class CensusMarginInline(CampaignDraftOnlyInlineMixin, admin.TabularInline):
+    model = CensusMargin
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "year", "status", "closes_at", "ballot_count")
+    list_filter = ("status", "year")
+    search_fields = ("title", "slug")
+    readonly_fields = ("status", "created_at")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = (EvaluatorGroupInline, CensusMarginInline)
+    actions = ("open_campaigns", "close_campaigns")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "year", "status", "questionnaire", "instructions")}),
+        (gettext_lazy("Period"), {"fields": ("opens_at", "closes_at")}),
+        (gettext_lazy("Scoring"), {"fields": ("min_ballots", "confidence_level", "satisfied_threshold", "grade_bands")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_ballot_count=Count("ballots"))
+
+    @admin.display(description=gettext_lazy("ballots"), ordering="_ballot_count")
+    def ballot_count(self, obj):
+        return obj._ballot_count
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if obj is None or obj.status == Campaign.Status.DRAFT else {}
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Campaign.Status.DRAFT:
+            # What a ballot means must not change under it.
+            return (*self.readonly_fields, "slug", "questionnaire", "min_ballots", "confidence_level",
+                    "satisfied_threshold", "grade_bands")
+        return self.readonly_fields
+
+    def _move(self, request, queryset, status):
+        moved = 0
+        for campaign in queryset:
+            try:
+                services.campaign_set_status(campaign=campaign, status=status, actor=request.user)
+                moved += 1
+            except services.TransitionRefused as refused:
+                self.message_user(
+                    request, _("“%(campaign)s” was not changed: %(reasons)s") % {
+                        "campaign": campaign, "reasons": "；".join(refused.reasons)},
+                    messages.ERROR,
+                )
+        if moved:
+            self.message_user(
+                request, ngettext("%(n)d campaign changed.", "%(n)d campaigns changed.", moved) % {"n": moved},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=gettext_lazy("Open the selected campaigns for evaluation"), permissions=["change"])
+    def open_campaigns(self, request, queryset):
+        self._move(request, queryset, Campaign.Status.OPEN)
+
+    @admin.action(description=gettext_lazy("Close the selected campaigns"), permissions=["change"])
+    def close_campaigns(self, request, queryset):
+        self._move(request, queryset, Campaign.Status.CLOSED)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "campaign", "group", "created_on", "used", "used_on")
+    list_filter = ("campaign", "group", "used")
+    list_select_related = ("campaign", "group__campaign")
+
+
+class AnswerInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Answer
+    fields = ("question", "unit", "option", "number", "text", "choices")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Ballot)
+class BallotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "campaign", "group", "channel", "received_on")
+    list_filter = ("campaign", "group", "channel")
+    list_select_related = ("campaign", "group__campaign")
+    search_fields = ("id",)
+    inlines = (AnswerInline,)
+    show_full_result_count = False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "actor_label", "action", "object_type", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_label", "action", "object_repr", "object_id")
+    date_hierarchy = "at"

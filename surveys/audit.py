@@ -1,0 +1,25 @@
+"""The audit trail: one call, inside the transaction of the change it records."""
+from django.db import transaction
+
+from .models import AuditEvent
+
+
+def audit_record(*, actor, action: str, obj, data: dict | None = None) -> AuditEvent:
+    """Record that `actor` (a user, or a label such as "manage.py score") did `action` to `obj`.
+
+    Must run inside the transaction that makes the change, so that the change and its
+    record are committed, or rolled back, together.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the transaction of the change it records")
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = actor.get_username() if user is not None else str(actor or "system")
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=label[:150],
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        data=data or {},
+    )

@@ -1,0 +1,509 @@
+"""The collection side of Minping: who rates whom, on what questionnaire, and the ballots.
+
+Models hold data and the invariants the database can enforce; every change of state
+(opening a campaign, casting a ballot) goes through `surveys.services`.
+"""
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.Model):
+    """A node of the administrative tree city → district → street → community."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street")
+        COMMUNITY = "community", _("Community")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent region"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    """A body being evaluated (被评议单位)."""
+
+    class Kind(models.TextChoices):
+        STREET_OFFICE = "street_office", _("Street office")
+        COMMUNITY = "community", _("Community")
+        WINDOW = "window", _("Window service unit")
+        CITY_ORGAN = "city_organ", _("City organ")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="units",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["kind", "code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class UnitContact(models.Model):
+    """Ties a user of the 'unit contacts' role to the units whose results they may see."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="unit_contacts",
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="contacts")
+
+    class Meta:
+        verbose_name = _("unit contact")
+        verbose_name_plural = _("unit contacts")
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="unique_unit_contact")]
+
+    def __str__(self):
+        return f"{self.user} → {self.unit}"
+
+
+class Questionnaire(models.Model):
+    """A set of questions; frozen (not editable) once a campaign using it has opened."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.campaigns.exclude(status=Campaign.Status.DRAFT).exists()
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        GRADE = "grade", _("Grade (satisfaction levels)")
+        SCALE = "scale", _("Scale (numeric)")
+        CHOICE = "choice", _("Single choice")
+        MULTI = "multi", _("Multiple choice")
+        TEXT = "text", _("Free text")
+
+    SCORED_KINDS = (Kind.GRADE, Kind.SCALE)
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.CASCADE, related_name="questions",
+    )
+    key = models.SlugField(_("key"), max_length=40, help_text=_("Machine name used in files and the API."))
+    text = models.CharField(_("question text"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    per_unit = models.BooleanField(
+        _("asked per unit"), default=False,
+        help_text=_("Asked once for every unit the group rates; otherwise once per ballot (profile, comments)."),
+    )
+    is_dimension = models.BooleanField(
+        _("dimension"), default=False,
+        help_text=_("A detail dimension (e.g. service attitude), shown folded under the unit's overall grade."),
+    )
+    required = models.BooleanField(_("required"), default=True)
+    weight = models.DecimalField(
+        _("weight in the unit score"), max_digits=6, decimal_places=4, default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Share of this question in a ballot's score for a unit (grade and scale questions only)."),
+    )
+    min_value = models.IntegerField(_("minimum"), null=True, blank=True)
+    max_value = models.IntegerField(_("maximum"), null=True, blank=True)
+    max_length = models.PositiveIntegerField(_("maximum length"), default=500)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["questionnaire", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "key"], name="unique_question_key"),
+            models.CheckConstraint(condition=Q(weight__gte=0) & Q(weight__lte=1), name="question_weight_range"),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(min_value__lt=F("max_value")),
+                name="question_scale_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.key}: {self.text}"
+
+    def clean(self):
+        if self.questionnaire_id and self.questionnaire.is_frozen:
+            raise ValidationError(_("The questionnaire is in use by an opened campaign and cannot change."))
+        if self.kind == self.Kind.SCALE and (self.min_value is None or self.max_value is None):
+            raise ValidationError(_("A scale question needs a minimum and a maximum."))
+        if self.weight and self.kind not in self.SCORED_KINDS:
+            raise ValidationError({"weight": _("Only grade and scale questions carry a weight.")})
+        if self.weight and not self.per_unit:
+            raise ValidationError({"weight": _("Only questions asked per unit count towards a unit's score.")})
+
+    @property
+    def is_scored(self) -> bool:
+        return self.kind in self.SCORED_KINDS
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="options")
+    value = models.CharField(_("value"), max_length=40)
+    label = models.CharField(_("label"), max_length=100)
+    score = models.DecimalField(
+        _("score"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("0–100; required for grade questions."),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        ordering = ["question", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "value"], name="unique_option_value"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)), name="option_score_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if self.question_id and self.question.questionnaire.is_frozen:
+            raise ValidationError(_("The questionnaire is in use by an opened campaign and cannot change."))
+        if self.question_id and self.question.kind == Question.Kind.GRADE and self.score is None:
+            raise ValidationError({"score": _("Options of a grade question need a score.")})
+
+
+def default_grade_bands():
+    return [[90, "满意"], [80, "比较满意"], [60, "基本满意"], [0, "不满意"]]
+
+
+class Campaign(models.Model):
+    """An evaluation campaign (评议活动). Its status changes only through services."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        SCORED = "scored", _("Scored")
+        PUBLICIZED = "publicized", _("Publicized")
+        FINAL = "final", _("Final")
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    year = models.PositiveIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
+    instructions = models.TextField(_("instructions for evaluators"), blank=True)
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    questionnaire = models.ForeignKey(
+        Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT, related_name="campaigns",
+    )
+    min_ballots = models.PositiveIntegerField(
+        _("minimum ballots per unit"), default=30,
+        help_text=_("Units with fewer ballots in any group are reported as insufficient sample, not ranked."),
+    )
+    confidence_level = models.DecimalField(
+        _("confidence level"), max_digits=4, decimal_places=3, default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+    )
+    satisfied_threshold = models.DecimalField(
+        _("satisfied threshold"), max_digits=5, decimal_places=2, default=60,
+        help_text=_("A ballot counts as satisfied with a unit when its score is at least this (e.g. 基本满意 = 60)."),
+    )
+    grade_bands = models.JSONField(
+        _("grade bands"), default=default_grade_bands,
+        help_text=_('Lower bounds and names, highest first, e.g. [[90, "满意"], [80, "比较满意"], [60, "基本满意"], [0, "不满意"]].'),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-year", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence_level__gte=0.5) & Q(confidence_level__lt=1), name="campaign_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(opens_at__lt=F("closes_at")),
+                name="campaign_opens_before_closes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "open", "closed", "scored", "publicized", "final"]),
+                name="campaign_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        from .grades import validate_grade_bands
+
+        validate_grade_bands(self.grade_bands)
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
+
+
+class EvaluatorGroup(models.Model):
+    """An evaluator group (评议主体) of a campaign, with its weight and weighting design."""
+
+    class Access(models.TextChoices):
+        INVITATION = "invitation", _("Invitation codes")
+        OPEN = "open", _("Open link (rate limited)")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="groups")
+    key = models.SlugField(_("key"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    weight = models.DecimalField(
+        _("weight in the composite score"), max_digits=5, decimal_places=4,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    population_size = models.PositiveIntegerField(
+        _("population size"), null=True, blank=True,
+        help_text=_("Number of people in the group, if known (finite population correction)."),
+    )
+    units = models.ManyToManyField(Unit, verbose_name=_("units rated"), related_name="evaluator_groups", blank=True)
+    access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.INVITATION)
+    stratify_by = models.SlugField(
+        _("strata"), max_length=40, blank=True,
+        help_text=_("Key of the profile question whose answers are the strata (population sizes from the census margins)."),
+    )
+    poststratify_by = models.SlugField(
+        _("post-stratification cells"), max_length=40, blank=True,
+        help_text=_("Key of the profile question whose answers are the post-stratification cells."),
+    )
+    rake_on = models.JSONField(
+        _("raking margins"), default=list, blank=True,
+        help_text=_('Keys of the profile questions to rake to census margins, e.g. ["district", "age", "sex"].'),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("evaluator group")
+        verbose_name_plural = _("evaluator groups")
+        ordering = ["campaign", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="unique_group_key"),
+            models.CheckConstraint(condition=Q(weight__gte=0) & Q(weight__lte=1), name="group_weight_range"),
+            models.CheckConstraint(
+                condition=Q(population_size__isnull=True) | Q(population_size__gt=0), name="group_population_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign.slug}/{self.key} {self.name}"
+
+    def clean(self):
+        if not isinstance(self.rake_on, list) or not all(isinstance(k, str) and k for k in self.rake_on):
+            raise ValidationError({"rake_on": _("Raking margins must be a list of question keys.")})
+        if self.poststratify_by and self.rake_on:
+            raise ValidationError(_("Use either post-stratification or raking, not both."))
+
+    def design_keys(self) -> list[str]:
+        """The profile question keys this group's weighting design uses."""
+        keys = [self.stratify_by, self.poststratify_by, *self.rake_on]
+        return list(dict.fromkeys(k for k in keys if k))
+
+
+class CensusMargin(models.Model):
+    """Population count of one level of a profile variable (e.g. district D1: 180 000)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="margins")
+    variable = models.SlugField(_("variable"), max_length=40, help_text=_("Key of a profile question."))
+    level = models.CharField(_("level"), max_length=40, help_text=_("An option value of that question."))
+    population = models.PositiveIntegerField(_("population"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("census margin")
+        verbose_name_plural = _("census margins")
+        ordering = ["campaign", "variable", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "variable", "level"], name="unique_census_margin"),
+            models.CheckConstraint(condition=Q(population__gt=0), name="census_population_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.variable}={self.level}: {self.population}"
+
+
+class Invitation(models.Model):
+    """A one-time code. Only its hash is stored; nothing links it to the ballot it was used for."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="invitations")
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="invitations")
+    code_hash = models.CharField(_("code hash"), max_length=64, unique=True, editable=False)
+    created_on = models.DateField(_("issued on"), auto_now_add=True)
+    used = models.BooleanField(_("used"), default=False, editable=False)
+    used_on = models.DateField(_("used on"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(condition=Q(used=True) | Q(used_on__isnull=True), name="invitation_used_on_only_if_used"),
+        ]
+
+    def __str__(self):
+        return f"{self.group} #{self.pk}"
+
+
+class Ballot(models.Model):
+    """One anonymous ballot: random id, no invitation, no IP, no time finer than the date."""
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("Online")
+        PAPER = "paper", _("Paper")
+        KIOSK = "kiosk", _("Kiosk")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="ballots")
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="ballots")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    received_on = models.DateField(_("received on"))
+    profile = models.JSONField(
+        _("profile"), default=dict, blank=True,
+        help_text=_("The ballot's answers to profile questions, by question key (used as weighting cells)."),
+    )
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        # Listing order must not reveal insertion order: order by the random id.
+        ordering = ["id"]
+
+    def __str__(self):
+        return str(self.id)
+
+
+class Answer(models.Model):
+    """One answer of a ballot; per-unit answers name the unit. Append-only."""
+
+    ballot = models.ForeignKey(Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="answers")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="answers")
+    option = models.ForeignKey(Option, verbose_name=_("option"), null=True, blank=True, on_delete=models.PROTECT, related_name="answers")
+    number = models.FloatField(_("number"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    choices = models.JSONField(_("choices"), null=True, blank=True, help_text=_("Option values of a multiple-choice answer."))
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ballot", "unit", "question"], condition=Q(unit__isnull=False), name="unique_answer_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["ballot", "question"], condition=Q(unit__isnull=True), name="unique_answer_per_ballot",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question.key}@{self.unit_id or '-'}"
+
+
+class BallotUnitScore(models.Model):
+    """A ballot's score for one unit, computed when the ballot is cast.
+
+    Ballots and the frozen questionnaire never change, so the weighted mean of a ballot's
+    grade/scale answers for a unit is computed once; scoring then reads this narrow table.
+    """
+
+    ballot = models.ForeignKey(Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="unit_scores")
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    score = models.FloatField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(100)])
+
+    class Meta:
+        verbose_name = _("ballot unit score")
+        verbose_name_plural = _("ballot unit scores")
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "unit"], name="unique_ballot_unit_score"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="ballot_unit_score_range"),
+        ]
+        indexes = [models.Index(fields=["group", "unit"], name="ballot_unit_score_group_unit")]
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an append-only record."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes would bypass the model's guard, so they are refused too."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when. Written in the same transaction as the change."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    actor_label = models.CharField(
+        _("actor"), max_length=150, help_text=_("User name at the time, or the command that acted."),
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")

@@ -1,0 +1,40 @@
+"""The two staff roles, as Django groups, and who counts as what."""
+from django.utils.translation import gettext_lazy as _
+
+# Group names are stable identifiers (stored in the database); labels are for display.
+EVALUATION_STAFF = "evaluation_staff"
+UNIT_CONTACTS = "unit_contacts"
+ROLE_LABELS = {EVALUATION_STAFF: _("Evaluation staff"), UNIT_CONTACTS: _("Unit contacts")}
+
+# Evaluation staff do all campaign work; ballots and audit events they may only view.
+STAFF_MODEL_PERMISSIONS = {
+    "region": ("add", "change", "delete", "view"),
+    "unit": ("add", "change", "delete", "view"),
+    "unitcontact": ("add", "change", "delete", "view"),
+    "questionnaire": ("add", "change", "delete", "view"),
+    "question": ("add", "change", "delete", "view"),
+    "option": ("add", "change", "delete", "view"),
+    "campaign": ("add", "change", "delete", "view"),
+    "evaluatorgroup": ("add", "change", "delete", "view"),
+    "censusmargin": ("add", "change", "delete", "view"),
+    "invitation": ("view",),
+    "ballot": ("view",),
+    "answer": ("view",),
+    "auditevent": ("view",),
+}
+CONTACT_MODEL_PERMISSIONS = {"unit": ("view",)}
+
+
+def is_evaluation_staff(user) -> bool:
+    return user.is_active and (user.is_superuser or user.groups.filter(name=EVALUATION_STAFF).exists())
+
+
+def ensure_roles():
+    """Create or update the role groups with their permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, model_perms in ((EVALUATION_STAFF, STAFF_MODEL_PERMISSIONS), (UNIT_CONTACTS, CONTACT_MODEL_PERMISSIONS)):
+        group, _created = Group.objects.get_or_create(name=role)
+        codenames = [f"{action}_{model}" for model, actions in model_perms.items() for action in actions]
+        perms = Permission.objects.filter(content_type__app_label="surveys", codename__in=codenames)
+        group.permissions.set(perms)

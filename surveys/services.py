@@ -1,0 +1,244 @@
+"""Writes on the collection side. Views, the admin, the API and commands all call these.
+
+Every function here is keyword-only, runs in one transaction, and records an audit event
+in that transaction.
+"""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .audit import audit_record
+from .models import Campaign, Option, Question, Questionnaire, Region
+
+Status = Campaign.Status
+
+# The campaign's life: draft → open → closed → scored → publicized → final.
+# A closed campaign may be reopened (e.g. the period is extended) until it is scored.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset({Status.OPEN}),
+    Status.OPEN: frozenset({Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN, Status.SCORED}),
+    Status.SCORED: frozenset({Status.PUBLICIZED}),
+    Status.PUBLICIZED: frozenset({Status.FINAL}),
+    Status.FINAL: frozenset(),
+}
+
+# These states are reached only as the outcome of a process (scoring, publishing), whose own
+# service checks what it needs and then calls `campaign_set_status(..., process=…)`.
+PROCESS_TARGETS: dict[str, str] = {
+    Status.SCORED: "manage.py score",
+    Status.PUBLICIZED: "manage.py publish --kind publicity",
+    Status.FINAL: "manage.py publish --kind final",
+}
+
+
+class TransitionRefused(Exception):
+    """A status change that may not happen now; `reasons` says why, in the user's language."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = list(reasons)
+        super().__init__("; ".join(self.reasons))
+
+
+def campaign_set_status(*, campaign: Campaign, status: str, actor, process: str | None = None) -> Campaign:
+    """Move `campaign` to `status` if the transition is allowed and its preconditions hold.
+
+    Locks the campaign row so that two staff members cannot move it at once.
+    """
+    if status not in Status.values:
+        raise TransitionRefused([_("Unknown status “%(status)s”.") % {"status": status}])
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        reasons = _transition_problems(locked, status, process)
+        if reasons:
+            raise TransitionRefused(reasons)
+        previous = locked.status
+        locked.status = status
+        locked.save(update_fields=["status"])
+        audit_record(
+            actor=actor, action="campaign.status", obj=locked,
+            data={"from": previous, "to": status, **({"process": process} if process else {})},
+        )
+    campaign.status = status
+    return campaign
+
+
+def _transition_problems(campaign: Campaign, status: str, process: str | None) -> list[str]:
+    current = Status(campaign.status)
+    target = Status(status)
+    if target not in TRANSITIONS[current]:
+        return [
+            _("A campaign that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": current.label, "target": target.label}
+        ]
+    if target in PROCESS_TARGETS and process is None:
+        return [
+            _("“%(target)s” is set by the process itself: run %(command)s.")
+            % {"target": target.label, "command": PROCESS_TARGETS[target]}
+        ]
+    if target == Status.OPEN:
+        return campaign_open_problems(campaign)
+    return []
+
+
+def campaign_open_problems(campaign: Campaign) -> list[str]:
+    """Everything that must hold before ballots can be cast; an empty list means ready."""
+    problems = []
+    now = timezone.now()
+    if campaign.closes_at and campaign.closes_at <= now:
+        problems.append(_("The closing time has passed; set a later closing time first."))
+    problems += _questionnaire_problems(campaign.questionnaire)
+    groups = list(campaign.groups.prefetch_related("units"))
+    if not groups:
+        problems.append(_("The campaign has no evaluator groups."))
+    if groups and sum(g.weight for g in groups) <= 0:
+        problems.append(_("At least one evaluator group needs a weight above zero."))
+    questions = {q.key: q for q in campaign.questionnaire.questions.prefetch_related("options")}
+    margins = _margins_by_variable(campaign)
+    for group in groups:
+        if not any(unit.active for unit in group.units.all()):
+            problems.append(_("Group “%(group)s” rates no active unit.") % {"group": group.name})
+        problems += _design_problems(group, questions, margins)
+    return problems
+
+
+def _questionnaire_problems(questionnaire: Questionnaire) -> list[str]:
+    problems = []
+    questions = list(questionnaire.questions.prefetch_related("options"))
+    if not any(q.per_unit and q.is_scored and q.weight > 0 for q in questions):
+        problems.append(_("The questionnaire needs a graded question per unit with a weight above zero."))
+    for q in questions:
+        options = list(q.options.all())
+        if q.kind in (Question.Kind.GRADE, Question.Kind.CHOICE, Question.Kind.MULTI) and len(options) < 2:
+            problems.append(_("Question “%(key)s” needs at least two options.") % {"key": q.key})
+        if q.kind == Question.Kind.GRADE and any(o.score is None for o in options):
+            problems.append(_("Every option of grade question “%(key)s” needs a score.") % {"key": q.key})
+        if q.kind == Question.Kind.SCALE and (q.min_value is None or q.max_value is None):
+            problems.append(_("Scale question “%(key)s” needs a minimum and a maximum.") % {"key": q.key})
+    return problems
+
+
+def _margins_by_variable(campaign: Campaign) -> dict[str, dict[str, int]]:
+    margins: dict[str, dict[str, int]] = {}
+    for margin in campaign.margins.all():
+        margins.setdefault(margin.variable, {})[margin.level] = margin.population
+    return margins
+
+
+def _design_problems(group, questions: dict, margins: dict) -> list[str]:
+    """A group's weighting design must name profile choice questions with full census margins."""
+    problems = []
+    for key in group.design_keys():
+        question = questions.get(key)
+        if question is None or question.per_unit or question.kind != Question.Kind.CHOICE:
+            problems.append(
+                _("Group “%(group)s” weights by “%(key)s”, which is not a single-choice profile question.")
+                % {"group": group.name, "key": key}
+            )
+            continue
+        if not question.required:
+            problems.append(
+                _("Group “%(group)s” weights by “%(key)s”, which must then be a required question.")
+                % {"group": group.name, "key": key}
+            )
+        levels = {o.value for o in question.options.all()}
+        missing = sorted(levels - set(margins.get(key, {})))
+        if missing:
+            problems.append(
+                _("Census margins for “%(key)s” lack the levels %(levels)s.")
+                % {"key": key, "levels": ", ".join(missing)}
+            )
+    if group.rake_on:
+        totals = {key: sum(margins.get(key, {}).values()) for key in group.rake_on}
+        if len(set(totals.values())) > 1:
+            problems.append(
+                _("Group “%(group)s”: the raking margins have different grand totals (%(totals)s).")
+                % {"group": group.name, "totals": ", ".join(f"{k} {v}" for k, v in totals.items())}
+            )
+    return problems
+
+
+# --- Questionnaires -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Choice:
+    value: str
+    label: str
+    score: Decimal | None = None
+
+
+STANDARD_GRADES = (
+    _Choice("5", "非常满意", Decimal(100)),
+    _Choice("4", "满意", Decimal(80)),
+    _Choice("3", "基本满意", Decimal(60)),
+    _Choice("2", "不满意", Decimal(40)),
+    _Choice("1", "非常不满意", Decimal(0)),
+)
+STANDARD_DIMENSIONS = (
+    ("attitude", "服务态度"),
+    ("efficiency", "办事效率"),
+    ("lawful", "依法履职"),
+    ("integrity", "廉洁自律"),
+    ("conduct", "作风建设"),
+)
+AGE_BANDS = (_Choice("18-34", "18–34 岁"), _Choice("35-59", "35–59 岁"), _Choice("60+", "60 岁及以上"))
+SEXES = (_Choice("M", "男"), _Choice("F", "女"))
+STANDARD_TEMPLATE_NAME = gettext_lazy("Standard satisfaction evaluation")
+
+
+def questionnaire_create_standard(*, name: str, actor, districts: list[tuple[str, str]] | None = None) -> Questionnaire:
+    """The built-in "standard satisfaction evaluation" questionnaire (标准满意度测评).
+
+    An overall grade per unit (weight 0.5) and five dimensions (0.1 each), five grades from
+    非常满意 (100) to 非常不满意 (0); profile questions district, age band and sex; a comment box.
+    Everything stays editable until a campaign using it opens. `districts` are (value, label)
+    pairs; by default the district regions in the database.
+    """
+    if districts is None:
+        districts = list(
+            Region.objects.filter(level=Region.Level.DISTRICT).order_by("code").values_list("code", "name")
+        )
+    with transaction.atomic():
+        questionnaire = Questionnaire.objects.create(name=name, description=str(STANDARD_TEMPLATE_NAME))
+        order = iter(range(10, 1000, 10))
+        overall = _add_question(
+            questionnaire, next(order), key="overall", text="总体满意度", kind=Question.Kind.GRADE,
+            per_unit=True, required=True, weight=Decimal("0.5"),
+        )
+        _add_options(overall, STANDARD_GRADES)
+        for key, text in STANDARD_DIMENSIONS:
+            question = _add_question(
+                questionnaire, next(order), key=key, text=text, kind=Question.Kind.GRADE,
+                per_unit=True, required=False, is_dimension=True, weight=Decimal("0.1"),
+            )
+            _add_options(question, STANDARD_GRADES)
+        profile = (
+            ("district", "您居住的区", [_Choice(v, label) for v, label in districts]),
+            ("age", "您的年龄段", AGE_BANDS),
+            ("sex", "您的性别", SEXES),
+        )
+        for key, text, choices in profile:
+            if choices:
+                question = _add_question(questionnaire, next(order), key=key, text=text, kind=Question.Kind.CHOICE)
+                _add_options(question, choices)
+        _add_question(
+            questionnaire, next(order), key="comments", text="意见和建议", kind=Question.Kind.TEXT,
+            required=False, max_length=1000,
+        )
+        audit_record(actor=actor, action="questionnaire.create_standard", obj=questionnaire)
+    return questionnaire
+
+
+def _add_question(questionnaire, order, **fields) -> Question:
+    return Question.objects.create(questionnaire=questionnaire, order=order, **fields)
+
+
+def _add_options(question: Question, choices) -> None:
+    Option.objects.bulk_create(
+        Option(question=question, value=c.value, label=c.label, score=c.score, order=i)
+        for i, c in enumerate(choices)
+    )
