@@ -156,9 +156,13 @@ class TestCampaignStatusCommand:
         assert campaign.status == Status.OPEN
         assert AuditEvent.objects.get(action="campaign.status").actor_label == "manage.py campaign_status"
 
-    def test_refused_transition_exits_1_with_the_reason(self, campaign, capsys):
+    def test_refused_transition_exits_1_with_the_reason(self, campaign, capsys, monkeypatch):
+        from django.db import connections
+
         from surveys.management.commands.campaign_status import Command
 
+        # run_from_argv closes every connection when it ends, the test's own included.
+        monkeypatch.setattr(connections, "close_all", lambda: None)
         with pytest.raises(SystemExit) as exited:
             Command().run_from_argv(["manage.py", "campaign_status", campaign.slug, "final"])
         assert exited.value.code == 1
