@@ -3,14 +3,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from . import services
+from .exports import write_codes
 from .models import (
     Answer,
     AuditEvent,
@@ -206,6 +207,16 @@ class CensusMarginInline(CampaignDraftOnlyInlineMixin, admin.TabularInline):
     extra = 0
 
 
+class IssueInvitationsForm(forms.Form):
+    group = forms.ModelChoiceField(label=gettext_lazy("Evaluator group"), queryset=EvaluatorGroup.objects.none())
+    count = forms.IntegerField(label=gettext_lazy("Number of invitations"), min_value=1,
+                               max_value=services.MAX_INVITATIONS_PER_CALL)
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = campaign.groups.filter(access=EvaluatorGroup.Access.INVITATION)
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "year", "status", "closes_at", "ballot_count")
@@ -221,8 +232,38 @@ class CampaignAdmin(admin.ModelAdmin):
         (gettext_lazy("Scoring"), {"fields": ("min_ballots", "confidence_level", "satisfied_threshold", "grade_bands")}),
     )
 
+    change_form_template = "admin/surveys/campaign/change_form.html"
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_ballot_count=Count("ballots"))
+
+    def get_urls(self):
+        custom = [path("<int:pk>/issue-invitations/", self.admin_site.admin_view(self.issue_invitations_view),
+                       name="surveys_campaign_issue_invitations")]
+        return custom + super().get_urls()
+
+    def issue_invitations_view(self, request, pk):
+        """Issue codes and hand them over as a CSV download: the only copy that will ever exist."""
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        form = IssueInvitationsForm(request.POST or None, campaign=campaign)
+        if request.method == "POST" and form.is_valid():
+            group, count = form.cleaned_data["group"], form.cleaned_data["count"]
+            try:
+                codes = services.invitations_issue(group=group, count=count, actor=request.user)
+            except ValueError as refused:
+                form.add_error(None, str(refused))
+            else:
+                response = HttpResponse(content_type="text/csv; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-{group.key}-codes.csv"'
+                response["Cache-Control"] = "no-store"
+                response.write("\ufeff")  # BOM: Excel then reads the file as UTF-8
+                write_codes(response, codes)
+                return response
+        context = {**self.admin_site.each_context(request), "title": _("Issue invitations"), "form": form,
+                   "opts": self.model._meta, "original": campaign}
+        return render(request, "admin/surveys/campaign/issue_invitations.html", context)
 
     @admin.display(description=gettext_lazy("ballots"), ordering="_ballot_count")
     def ballot_count(self, obj):

@@ -17,9 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .audit import audit_record
 from .bulk import insert_rows
-from .codes import generate_code, hash_code, normalize_code
 from .models import (
     Answer,
     Ballot,
@@ -27,7 +25,6 @@ from .models import (
     Campaign,
     CensusMargin,
     EvaluatorGroup,
-    Invitation,
     Option,
     Question,
     Questionnaire,
@@ -369,12 +366,8 @@ class _Simulator:
 
 
 def demo_invitation(campaign: Campaign, base_url: str) -> str:
-    """One new residents' invitation, so the demo prints a ballot link that works."""
-    code = generate_code()
-    group = campaign.groups.get(key="residents")
-    with transaction.atomic():
-        Invitation.objects.create(campaign=campaign, group=group, code_hash=hash_code(normalize_code(code)))
-        audit_record(actor="manage.py seed_demo", action="invitation.issue", obj=group, data={"count": 1})
+    """One new delegates' invitation (40 city organs), so the demo prints a ballot link that works."""
+    code = services.invitations_issue(group=campaign.groups.get(key="delegates"), count=1, actor="manage.py seed_demo")[0]
     return f"{base_url}/b/{code}/"
 
 

@@ -400,6 +400,10 @@ class Ballot(models.Model):
         _("profile"), default=dict, blank=True,
         help_text=_("The ballot's answers to profile questions, by question key (used as weighting cells)."),
     )
+    suspected_duplicate = models.BooleanField(
+        _("suspected duplicate"), default=False, db_default=False,
+        help_text=_("Open-access ballot from a client that had already voted recently: flagged, not blocked."),
+    )
 
     class Meta:
         verbose_name = _("ballot")

@@ -242,3 +242,38 @@ def _add_options(question: Question, choices) -> None:
         Option(question=question, value=c.value, label=c.label, score=c.score, order=i)
         for i, c in enumerate(choices)
     )
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+MAX_INVITATIONS_PER_CALL = 100_000
+
+
+def invitations_issue(*, group, count: int, actor) -> list[str]:
+    """Create `count` one-time codes for `group` and return them — the only time they exist.
+
+    Only their hashes are stored. The audit event records how many were issued, never a code.
+    """
+    from .bulk import insert_rows
+    from .codes import generate_code, hash_code, normalize_code
+    from .models import Invitation
+
+    if not 1 <= count <= MAX_INVITATIONS_PER_CALL:
+        raise ValueError(_("The number of invitations must be from 1 to %(max)d.") % {"max": MAX_INVITATIONS_PER_CALL})
+    if group.access != group.Access.INVITATION:
+        raise ValueError(_("Group “%(group)s” uses an open link, not invitations.") % {"group": group.name})
+    if group.campaign.status not in (Status.DRAFT, Status.OPEN):
+        raise ValueError(_("Invitations can only be issued before or during the evaluation."))
+    codes = [generate_code() for _ in range(count)]
+    today = timezone.localdate()
+    with transaction.atomic():
+        insert_rows(Invitation, ("campaign_id", "group_id", "code_hash", "created_on", "used"),
+                    ((group.campaign_id, group.pk, hash_code(normalize_code(code)), today, False) for code in codes))
+        audit_record(actor=actor, action="invitation.issue", obj=group, data={"count": count})
+    return codes
+
+
+def ballot_url(code: str) -> str:
+    from django.conf import settings
+
+    return f"{settings.MINPING_BASE_URL}/b/{code}/"

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     "surveys",
     "scoring",
@@ -136,6 +137,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Minping API",
     "DESCRIPTION": "民评：群众评议与满意度测评平台",
     "VERSION": "1.0.0",
+    # The docs page loads Swagger UI from our own static files, not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -147,9 +152,29 @@ MINPING_BASE_URL = env_str("MINPING_BASE_URL", "http://127.0.0.1:8000").rstrip("
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_codes": {"()": "surveys.logmask.MaskInvitationCodes"}},
+    "formatters": {"server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_codes"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["mask_codes"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The admin's name in the header, translated per request.
 ADMIN_SITE_HEADER = _("Minping evaluation office")
+
+# Limits for ballots (see README, "Limits"). The cache must be shared (e.g. Redis) when several
+# app servers run, or each server counts on its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "minping"}}
+MINPING_CODE_FAILURES_LIMIT = env_int("MINPING_CODE_FAILURES_LIMIT", 20)        # wrong codes per client …
+MINPING_CODE_FAILURES_WINDOW = env_int("MINPING_CODE_FAILURES_WINDOW", 600)     # … per 10 minutes
+MINPING_OPEN_BALLOTS_LIMIT = env_int("MINPING_OPEN_BALLOTS_LIMIT", 5)           # open-access ballots per client …
+MINPING_OPEN_BALLOTS_WINDOW = env_int("MINPING_OPEN_BALLOTS_WINDOW", 3600)      # … per hour
+MINPING_DUPLICATE_WINDOW = env_int("MINPING_DUPLICATE_WINDOW", 86400)           # same client + browser within a day: flagged

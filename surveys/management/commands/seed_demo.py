@@ -44,4 +44,4 @@ class Command(BaseCommand):
     def _print_access(self, ballot_link: str) -> None:
         self.stdout.write(_("Staff login: %(user)s / %(password)s at %(url)s/admin/") % {
             "user": demo.STAFF_USERNAME, "password": demo.STAFF_PASSWORD, "url": settings.MINPING_BASE_URL})
-        self.stdout.write(_("A ballot link (residents, unused): %(link)s") % {"link": ballot_link})
+        self.stdout.write(_("A ballot link (delegates, unused): %(link)s") % {"link": ballot_link})

@@ -1,0 +1,187 @@
+"""The ballot API: GET the ballot of a code, POST the answers. Thin: the work is in surveys.ballots."""
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .ballots import (
+    AnswerIn,
+    BallotError,
+    BallotInvalid,
+    BallotSheet,
+    CampaignNotOpen,
+    InvitationNotFound,
+    InvitationUsed,
+    ballot_cast,
+    ballot_sheet,
+    campaign_closed_reason,
+    invitation_for_code,
+)
+from .models import Ballot, Question
+from .views import code_guessing_blocked, count_code_failure
+
+ANSWER_KEYS = {"question", "unit", "value"}
+
+
+# --- Shapes (for validation of the request's structure and for the OpenAPI schema) -----------
+
+class OptionOut(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+    score = serializers.FloatField(allow_null=True)
+
+
+class QuestionOut(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Question.Kind.values)
+    per_unit = serializers.BooleanField()
+    required = serializers.BooleanField()
+    options = OptionOut(many=True, required=False)
+    min = serializers.IntegerField(required=False)
+    max = serializers.IntegerField(required=False)
+    max_length = serializers.IntegerField(required=False)
+
+
+class BallotOut(serializers.Serializer):
+    campaign = inline_serializer("BallotCampaign", {"slug": serializers.CharField(), "title": serializers.CharField(),
+                                                    "closes_at": serializers.DateTimeField(allow_null=True)})
+    group = inline_serializer("BallotGroup", {"key": serializers.CharField(), "name": serializers.CharField()})
+    units = inline_serializer("BallotUnit", {"code": serializers.CharField(), "name": serializers.CharField(),
+                                             "kind": serializers.CharField()}, many=True)
+    questions = QuestionOut(many=True)
+
+
+class AnswerInSerializer(serializers.Serializer):
+    question = serializers.CharField(help_text="question key")
+    unit = serializers.CharField(allow_null=True, required=False, help_text="unit code, null for per-ballot questions")
+    value = serializers.JSONField(help_text="option value (grade, choice), number (scale), list of option values "
+                                            "(multi) or text")
+
+
+class BallotIn(serializers.Serializer):
+    answers = AnswerInSerializer(many=True)
+
+
+ERRORS_OUT = inline_serializer("BallotErrors", {"errors": inline_serializer(
+    "BallotErrorItem", {"question": serializers.CharField(allow_null=True), "unit": serializers.CharField(allow_null=True),
+                        "message": serializers.CharField()}, many=True)})
+DETAIL_OUT = inline_serializer("Detail", {"detail": serializers.CharField()})
+
+
+def ballot_payload(sheet: BallotSheet) -> dict:
+    campaign = sheet.campaign
+    return {
+        "campaign": {"slug": campaign.slug, "title": campaign.title,
+                     "closes_at": campaign.closes_at.isoformat() if campaign.closes_at else None},
+        "group": {"key": sheet.group.key, "name": sheet.group.name},
+        "units": [{"code": u.code, "name": u.name, "kind": u.kind} for u in sheet.units],
+        "questions": [_question_payload(sheet, q) for q in sheet.questions],
+    }
+
+
+def _question_payload(sheet: BallotSheet, question: Question) -> dict:
+    payload = {"key": question.key, "text": question.text, "kind": question.kind, "per_unit": question.per_unit,
+               "required": question.required}
+    if question.kind in (Question.Kind.GRADE, Question.Kind.CHOICE, Question.Kind.MULTI):
+        payload["options"] = [{"value": o.value, "label": o.label, "score": float(o.score) if o.score is not None else None}
+                              for o in sheet.options[question.key].values()]
+    elif question.kind == Question.Kind.SCALE:
+        payload.update(min=question.min_value, max=question.max_value)
+    else:
+        payload["max_length"] = question.max_length
+    return payload
+
+
+def parse_answers(data) -> list[AnswerIn]:
+    """The request body's answers, checked for shape; BallotInvalid on anything unexpected."""
+    if not isinstance(data, dict) or set(data) != {"answers"} or not isinstance(data["answers"], list):
+        raise BallotInvalid([BallotError(None, None, _('The body must be {"answers": [...]} and nothing else.'))])
+    answers, errors = [], []
+    for position, item in enumerate(data["answers"], start=1):
+        if not isinstance(item, dict) or not {"question", "value"} <= set(item) or set(item) - ANSWER_KEYS:
+            errors.append(BallotError(None, None, _("Answer %(n)d must have the keys question, unit and value only.")
+                                      % {"n": position}))
+            continue
+        unit = item.get("unit")
+        if not isinstance(item["question"], str) or not (unit is None or isinstance(unit, str)):
+            errors.append(BallotError(None, None, _("Answer %(n)d: question and unit must be strings.") % {"n": position}))
+            continue
+        answers.append(AnswerIn(item["question"], unit, item["value"]))
+    if errors:
+        raise BallotInvalid(errors)
+    return answers
+
+
+def _body(request):
+    try:
+        return request.data
+    except ParseError:
+        raise BallotInvalid([BallotError(None, None, _("The body is not valid JSON."))]) from None
+
+
+def _detail(message: str, code: int) -> Response:
+    return Response({"detail": message}, status=code)
+
+
+class BallotAPIView(APIView):
+    """The ballot of one invitation code."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def _invitation(self, request, code: str):
+        """The open, unused invitation of `code`, or the Response that says why not."""
+        if code_guessing_blocked(request):
+            return None, _detail(_("Too many wrong codes from this connection. Try again later."), 429)
+        try:
+            invitation = invitation_for_code(code)
+        except InvitationNotFound:
+            count_code_failure(request)
+            return None, _detail(_("Unknown invitation code."), status.HTTP_404_NOT_FOUND)
+        if invitation.used:
+            return None, _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
+        reason = campaign_closed_reason(invitation.group.campaign)
+        if reason:
+            return None, _detail(reason, status.HTTP_409_CONFLICT)
+        return invitation, None
+
+    @extend_schema(responses={200: BallotOut, 404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
+    def get(self, request, code: str):
+        invitation, refusal = self._invitation(request, code)
+        if refusal:
+            return refusal
+        return Response(ballot_payload(ballot_sheet(invitation.group)))
+
+    @extend_schema(request=BallotIn, responses={
+        201: inline_serializer("Receipt", {"receipt": serializers.CharField()}),
+        400: OpenApiResponse(ERRORS_OUT, description="the ballot is invalid; nothing was stored"),
+        404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
+    def post(self, request, code: str):
+        invitation, refusal = self._invitation(request, code)
+        if refusal:
+            return refusal
+        try:
+            answers = parse_answers(_body(request))
+            receipt = ballot_cast(sheet=ballot_sheet(invitation.group), answers=answers,
+                                  channel=Ballot.Channel.ONLINE, invitation=invitation)
+        except BallotInvalid as invalid:
+            return Response({"errors": [e.as_dict() for e in invalid.errors]}, status=status.HTTP_400_BAD_REQUEST)
+        except InvitationUsed:
+            return _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
+        except CampaignNotOpen as closed:
+            return _detail(closed.reason, status.HTTP_409_CONFLICT)
+        return Response({"receipt": receipt}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses={200: inline_serializer("Ping", {"ok": serializers.BooleanField()})})
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def ping(request):
+    """A trivial endpoint: the baseline the ballot benchmark compares against."""
+    return Response({"ok": True})

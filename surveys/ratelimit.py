@@ -1,0 +1,42 @@
+"""Per-client limits kept in Django's cache (shared between servers when the cache is).
+
+Clients are told apart by a keyed hash of their address, which exists only in the cache and
+only for the length of the window: nothing about a client is ever written to the database.
+"""
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_fingerprint(request, *, with_agent: bool = False) -> str:
+    parts = [request.META.get("REMOTE_ADDR", "")]
+    if with_agent:
+        parts.append(request.META.get("HTTP_USER_AGENT", ""))
+    return hmac.new(settings.SECRET_KEY.encode(), "|".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def over_limit(scope: str, client: str, limit: int) -> bool:
+    """Whether `client` has already used up `limit` hits of `scope` in the current window."""
+    return cache.get(f"rl:{scope}:{client}", 0) >= limit
+
+
+def hit(scope: str, client: str, window_seconds: int) -> int:
+    """Count one hit; returns the count in the window (the window starts at the first hit)."""
+    key = f"rl:{scope}:{client}"
+    if cache.add(key, 1, window_seconds):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, window_seconds)
+        return 1
+
+
+def was_seen(scope: str, client: str) -> bool:
+    return cache.get(f"seen:{scope}:{client}") is not None
+
+
+def mark_seen(scope: str, client: str, window_seconds: int) -> None:
+    cache.set(f"seen:{scope}:{client}", 1, window_seconds)
