@@ -44,7 +44,7 @@ messages: $(VENV)/.installed
 demo: install
 	DEBUG=1 $(PYTHON) manage.py migrate --no-input -v0
 	DEBUG=1 $(PYTHON) manage.py collectstatic --no-input -v0
-	DEBUG=1 $(PYTHON) manage.py seed_demo --if-empty
+	DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) $(PYTHON) manage.py seed_demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	DEBUG=1 $(PYTHON) manage.py runserver 127.0.0.1:$(PORT) --skip-checks
 
