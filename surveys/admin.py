@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
-from . import services
+from import_export.admin import ImportExportModelAdmin
+
+from . import paper, resources, services
 from .exports import write_codes
 from .models import (
     Answer,
@@ -21,9 +23,11 @@ from .models import (
     EvaluatorGroup,
     Invitation,
     Option,
+    PaperImport,
     Question,
     Questionnaire,
     Region,
+    RosterEntry,
     Unit,
     UnitContact,
 )
@@ -64,7 +68,8 @@ class FrozenQuestionnaireInlineMixin(FrozenQuestionnaireMixin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ImportExportModelAdmin):
+    resource_classes = [resources.RegionResource]
     list_display = ("code", "name", "level", "parent", "population")
     list_filter = ("level",)
     search_fields = ("code", "name")
@@ -78,7 +83,8 @@ class UnitContactInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ImportExportModelAdmin):
+    resource_classes = [resources.UnitResource]
     list_display = ("code", "name", "kind", "region", "active")
     list_filter = ("kind", "active", "region__level")
     search_fields = ("code", "name", "region__name")
@@ -306,6 +312,30 @@ class CampaignAdmin(admin.ModelAdmin):
         self._move(request, queryset, Campaign.Status.CLOSED)
 
 
+@admin.register(CensusMargin)
+class CensusMarginAdmin(ImportExportModelAdmin):
+    resource_classes = [resources.CensusMarginResource]
+    list_display = ("campaign", "variable", "level", "population")
+    list_filter = ("campaign", "variable")
+    search_fields = ("campaign__slug", "variable", "level")
+
+    def has_change_permission(self, request, obj=None):
+        editable = obj is None or obj.campaign.status == Campaign.Status.DRAFT
+        return super().has_change_permission(request, obj) and editable
+
+    def has_delete_permission(self, request, obj=None):
+        editable = obj is None or obj.campaign.status == Campaign.Status.DRAFT
+        return super().has_delete_permission(request, obj) and editable
+
+
+@admin.register(RosterEntry)
+class RosterEntryAdmin(ImportExportModelAdmin):
+    resource_classes = [resources.RosterResource]
+    list_display = ("name", "organisation", "group", "campaign")
+    list_filter = ("campaign", "group")
+    search_fields = ("name", "organisation")
+
+
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "campaign", "group", "created_on", "used", "used_on")
@@ -336,3 +366,72 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("action", "object_type")
     search_fields = ("actor_label", "action", "object_repr", "object_id")
     date_hierarchy = "at"
+
+
+class PaperImportForm(forms.Form):
+    group = forms.ModelChoiceField(
+        label=gettext_lazy("Evaluator group"),
+        queryset=EvaluatorGroup.objects.filter(campaign__status__in=paper.IMPORTABLE_STATUSES).select_related("campaign"),
+    )
+    file = forms.FileField(label=gettext_lazy("Filled-in workbook (.xlsx or .csv)"))
+    force = forms.BooleanField(label=gettext_lazy("Import even if this file was imported before"), required=False)
+
+
+@admin.register(PaperImport)
+class PaperImportAdmin(admin.ModelAdmin):
+    """Imports done so far (read-only), and the screen to check and import a new file."""
+
+    list_display = ("filename", "campaign", "group", "ballots", "imported_on", "actor_label", "sha256")
+    list_filter = ("campaign", "group")
+    change_list_template = "admin/surveys/paperimport/change_list.html"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        custom = [path("upload/", self.admin_site.admin_view(self.upload_view), name="surveys_paperimport_upload")]
+        return custom + super().get_urls()
+
+    def upload_view(self, request):
+        """Step 1: check the whole file and list every problem. Step 2: confirm to import the checked file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if "confirm" in request.POST:
+            return self._confirm(request)
+        form = PaperImportForm(request.POST or None, request.FILES or None)
+        result = token = None
+        if request.method == "POST" and form.is_valid():
+            group, upload, force = form.cleaned_data["group"], form.cleaned_data["file"], form.cleaned_data["force"]
+            stored = paper.store_upload(upload)
+            try:
+                result = paper.import_paper_ballots(group=group, path=stored, actor=request.user, dry_run=True,
+                                                    force=force, filename=upload.name)
+            except paper.PaperImportError as error:
+                form.add_error("file", str(error))
+            if result is not None and result.ok:
+                token = paper.pending_import_token(stored, group=group, force=force, filename=upload.name)
+            else:
+                stored.unlink(missing_ok=True)
+        context = {**self.admin_site.each_context(request), "title": _("Import paper ballots"), "form": form,
+                   "result": result, "token": token, "opts": self.model._meta}
+        return render(request, "admin/surveys/paperimport/upload.html", context)
+
+    def _confirm(self, request):
+        try:
+            pending = paper.pending_import(request.POST.get("token", ""))
+        except paper.PaperImportError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:surveys_paperimport_upload"))
+        try:
+            result = paper.import_paper_ballots(actor=request.user, **pending)
+        finally:
+            pending["path"].unlink(missing_ok=True)
+        if result.ok:
+            self.message_user(request, _("%(n)d paper ballots imported.") % {"n": result.ballots}, messages.SUCCESS)
+        else:  # the database changed since the check (e.g. the same file imported meanwhile)
+            problems = [str(p) for p in result.problems] or [_("This file was already imported.")]
+            self.message_user(request, "；".join(problems[:20]), messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:surveys_paperimport_changelist"))

@@ -72,6 +72,7 @@ class BallotSheet:
 
     def __post_init__(self):
         self.by_key = {q.key: q for q in self.questions}
+        self.weights = {q.id: float(q.weight) for q in self.questions}  # Decimal → float once, not per answer
         self.units_by_code = {u.code: u for u in self.units}
         self.profile_questions = [q for q in self.questions if not q.per_unit]
         self.unit_questions = [q for q in self.questions if q.per_unit]
@@ -288,24 +289,52 @@ def format_receipt(hex_digits: str) -> str:
 def ballot_store(*, sheet: BallotSheet, clean: list[CleanAnswer], channel: str, received_on: date,
                  suspected_duplicate: bool = False) -> uuid.UUID:
     """Insert one validated ballot with its answers and per-unit scores (caller's transaction)."""
-    ballot_id = uuid.uuid4()
-    profile = {a.question.key: a.option.value for a in clean
-               if a.unit is None and a.option is not None and a.question.kind == Question.Kind.CHOICE}
-    insert_rows(Ballot, ("id", "campaign_id", "group_id", "channel", "received_on", "profile", "suspected_duplicate"),
-                [(ballot_id, sheet.campaign.pk, sheet.group.pk, channel, received_on, profile, suspected_duplicate)])
-    insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
-                ((ballot_id, a.question.pk, a.unit.pk if a.unit else None, a.option.pk if a.option else None,
-                  a.number, a.text, list(a.choices) if a.choices is not None else None) for a in clean))
-    insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score"), _unit_scores(ballot_id, sheet, clean))
+    batch = BallotBatch(sheet)
+    ballot_id = batch.add(clean, channel=channel, received_on=received_on, suspected_duplicate=suspected_duplicate)
+    batch.write()
     return ballot_id
+
+
+class BallotBatch:
+    """Validated ballots of one group, collected as rows and written together (imports, casting)."""
+
+    def __init__(self, sheet: BallotSheet):
+        self.sheet = sheet
+        self.ballots: list[tuple] = []
+        self.answers: list[tuple] = []
+        self.scores: list[tuple] = []
+
+    def __len__(self) -> int:
+        return len(self.ballots)
+
+    def add(self, clean: list[CleanAnswer], *, channel: str, received_on: date, suspected_duplicate: bool = False) -> uuid.UUID:
+        ballot_id = uuid.uuid4()
+        profile = {a.question.key: a.option.value for a in clean
+                   if a.unit is None and a.option is not None and a.question.kind == Question.Kind.CHOICE}
+        self.ballots.append((ballot_id, self.sheet.campaign.id, self.sheet.group.id, channel, received_on, profile,
+                             suspected_duplicate))
+        self.answers += [(ballot_id, a.question.id, a.unit.id if a.unit else None, a.option.id if a.option else None,
+                          a.number, a.text, list(a.choices) if a.choices is not None else None) for a in clean]
+        self.scores += _unit_scores(ballot_id, self.sheet, clean)
+        return ballot_id
+
+    def write(self) -> None:
+        """Insert what was collected (caller's transaction) and start empty again."""
+        insert_rows(Ballot, ("id", "campaign_id", "group_id", "channel", "received_on", "profile",
+                             "suspected_duplicate"), self.ballots)
+        insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
+                    self.answers)
+        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score"), self.scores)
+        self.ballots, self.answers, self.scores = [], [], []
 
 
 def _unit_scores(ballot_id, sheet: BallotSheet, clean: list[CleanAnswer]):
     pairs: dict[int, list[tuple[float, float]]] = {}
     for answer in clean:
         if answer.unit is not None and answer.question.is_scored:
-            pairs.setdefault(answer.unit.pk, []).append((float(answer.question.weight), answer.score))
+            pairs.setdefault(answer.unit.id, []).append((sheet.weights[answer.question.id], answer.score))
+    group_id = sheet.group.id
     for unit_id, unit_pairs in pairs.items():
         score = weighted_unit_score(unit_pairs)
         if score is not None:
-            yield ballot_id, sheet.group.pk, unit_id, score
+            yield ballot_id, group_id, unit_id, score

@@ -464,6 +464,48 @@ class BallotUnitScore(models.Model):
         indexes = [models.Index(fields=["group", "unit"], name="ballot_unit_score_group_unit")]
 
 
+class PaperImport(models.Model):
+    """A spreadsheet of paper ballots that was imported; its digest detects a second import."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    ballots = models.PositiveIntegerField(_("ballots"))
+    imported_on = models.DateField(_("imported on"), auto_now_add=True)
+    actor_label = models.CharField(_("imported by"), max_length=150)
+
+    class Meta:
+        verbose_name = _("paper ballot import")
+        verbose_name_plural = _("paper ballot imports")
+        ordering = ["-imported_on", "-id"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.ballots})"
+
+
+class RosterEntry(models.Model):
+    """A named evaluator (e.g. a deputy) who gets a personal invitation slip.
+
+    Names and contacts are kept only to deliver slips: nothing links an entry to an
+    invitation code, let alone to a ballot.
+    """
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="roster")
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="roster")
+    name = models.CharField(_("name"), max_length=100)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("roster entry")
+        verbose_name_plural = _("roster")
+        ordering = ["group", "name"]
+
+    def __str__(self):
+        return self.name
+
+
 class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an append-only record."""
 

@@ -17,6 +17,8 @@ STAFF_MODEL_PERMISSIONS = {
     "campaign": ("add", "change", "delete", "view"),
     "evaluatorgroup": ("add", "change", "delete", "view"),
     "censusmargin": ("add", "change", "delete", "view"),
+    "rosterentry": ("add", "change", "delete", "view"),
+    "paperimport": ("add", "view"),
     "invitation": ("view",),
     "ballot": ("view",),
     "answer": ("view",),

@@ -9,3 +9,4 @@ from .base import *  # noqa: E402,F401,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="minping-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="minping-test-static-")
+MINPING_UPLOAD_DIR = tempfile.mkdtemp(prefix="minping-test-uploads-")

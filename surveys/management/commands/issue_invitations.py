@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from surveys.models import EvaluatorGroup
+from surveys.management.commands._group import add_group_arguments, get_group
 from surveys.exports import write_codes
 from surveys.services import invitations_issue
 
@@ -13,15 +13,12 @@ class Command(BaseCommand):
     help = "Issue invitation codes for a group and write them with their ballot links to a CSV file (shown nowhere else)."
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", help="campaign slug")
-        parser.add_argument("--group", required=True, help="evaluator group key")
+        add_group_arguments(parser)
         parser.add_argument("--count", required=True, type=int, help="how many codes")
         parser.add_argument("--out", required=True, type=Path, help="CSV file to write (must not exist)")
 
     def handle(self, *args, campaign, group, count, out, **options):
-        target = EvaluatorGroup.objects.select_related("campaign").filter(campaign__slug=campaign, key=group).first()
-        if target is None:
-            raise CommandError(_("No group “%(group)s” in campaign “%(campaign)s”.") % {"group": group, "campaign": campaign})
+        target = get_group(campaign, group)
         if out.exists():
             raise CommandError(_("%(path)s already exists; codes are never overwritten.") % {"path": out})
         if not out.parent.is_dir():

@@ -1,0 +1,46 @@
+"""A 100,000-row paper import runs in bounded memory: rows are streamed and written in batches."""
+import csv
+import io
+import tracemalloc
+
+import pytest
+
+from surveys.models import Ballot
+from surveys.paper import import_paper_ballots
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 100_000
+
+
+def _big_csv(path, group, rows):
+    unit = group.units.order_by("code").first().code
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["district", "age", "sex", f"{unit}:overall"])
+        writer.writerow(["区", "年龄", "性别", "总体"])
+        grades = ("非常满意", "满意", "3", "2", "1")
+        for i in range(rows):
+            writer.writerow(["D1" if i % 3 else "D2", ("18-34", "35-59", "60+")[i % 3], "MF"[i % 2], grades[i % 5]])
+    return path
+
+
+def _peak_mib(group, path, dry_run=False) -> tuple[float, int]:
+    tracemalloc.start()
+    try:
+        result = import_paper_ballots(group=group, path=path, actor="tests", dry_run=dry_run)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.ok, [str(p) for p in result.problems[:5]]
+    return peak / 2**20, result.ballots
+
+
+def test_a_hundred_thousand_rows_import_in_bounded_memory(tmp_path, residents):
+    small_peak, small = _peak_mib(residents, _big_csv(tmp_path / "small.csv", residents, ROWS // 20))
+    big_peak, big = _peak_mib(residents, _big_csv(tmp_path / "big.csv", residents, ROWS))
+    assert (small, big) == (ROWS // 20, ROWS)
+    assert Ballot.objects.filter(channel="paper").count() == ROWS + ROWS // 20
+    # Twenty times the rows, about the same memory: nothing grows with the file.
+    assert big_peak < 1.5 * small_peak + 5, (small_peak, big_peak)
+    assert big_peak < 64, big_peak
