@@ -31,6 +31,7 @@ run_as_owner "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w \
   -o "-h 127.0.0.1 -p $port -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
   start >/dev/null
 
+"$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres minping
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/minping"
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 "$@"

@@ -2,7 +2,7 @@
 
 `bulk_create` builds a model instance per row and compiles SQL per batch; at hundreds of
 thousands of answers that costs more than the database itself. Here rows are plain tuples
-and go to the database with one prepared statement and `executemany`.
+and go to the database with COPY (PostgreSQL) or one prepared statement and `executemany`.
 """
 from collections.abc import Iterable, Sequence
 
@@ -17,15 +17,23 @@ def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence], bat
     """
     fields = [model._meta.get_field(name.removesuffix("_id")) if name.endswith("_id") else model._meta.get_field(name)
               for name in field_names]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
     converters = [_converter(f) for f in fields]
+    prepared = (tuple(value if convert is None else convert(value) for convert, value in zip(converters, row))
+                for row in rows)
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        return _copy_rows(table, columns, prepared)
+    return _execute_many(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",
+                         prepared, batch_size)
+
+
+def _execute_many(sql: str, rows, batch_size: int) -> int:
     count = 0
     batch = []
     with connection.cursor() as cursor:
         for row in rows:
-            batch.append(tuple(value if convert is None else convert(value) for convert, value in zip(converters, row)))
+            batch.append(row)
             if len(batch) >= batch_size:
                 cursor.executemany(sql, batch)
                 count += len(batch)
@@ -33,6 +41,16 @@ def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence], bat
         if batch:
             cursor.executemany(sql, batch)
             count += len(batch)
+    return count
+
+
+def _copy_rows(table: str, columns: str, rows) -> int:
+    """PostgreSQL's COPY: several times faster than INSERTs for thousands of rows."""
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
     return count
 
 
