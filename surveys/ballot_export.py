@@ -14,7 +14,6 @@ from openpyxl import Workbook
 from .ballots import BallotSheet, ballot_sheet
 from .models import Answer, Ballot, BallotUnitScore, EvaluatorGroup, Question
 from .paper import columns
-from .scores import scale_score
 
 CHUNK = 5000
 
@@ -103,24 +102,23 @@ def write_export(group: EvaluatorGroup, out: Path, *, with_comments: bool) -> in
         return count
     if suffix == ".xlsx":
         workbook = Workbook(write_only=True)
-        count = _fill(workbook.create_sheet(_("Ballots")), ballot_rows(group, with_comments=with_comments))
-        _fill(workbook.create_sheet(_("Codebook")), codebook_rows(group))
+        count = _fill(workbook.create_sheet(_("Ballots")).append, ballot_rows(group, with_comments=with_comments))
+        _fill(workbook.create_sheet(_("Codebook")).append, codebook_rows(group))
         workbook.save(out)
         return count
     raise ValueError(_("Unsupported file type “%(suffix)s”: use .xlsx or .csv.") % {"suffix": suffix})
 
 
 def _write_csv(path: Path, rows) -> int:
+    """Write the rows; returns how many followed the header."""
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        count = -1
-        for count, row in enumerate(rows):
-            writer.writerow(row)
-    return max(count, 0)
+        return _fill(csv.writer(handle).writerow, rows)
 
 
-def _fill(worksheet, rows) -> int:
-    count = -1
-    for count, row in enumerate(rows):
-        worksheet.append(row)
-    return max(count, 0)
+def _fill(append, rows) -> int:
+    """Pass every row to `append`; returns how many followed the header."""
+    written = 0
+    for row in rows:
+        append(row)
+        written += 1
+    return max(written - 1, 0)

@@ -18,7 +18,6 @@ from .codes import InvalidCode, hash_code, normalize_code
 from .models import Answer, Ballot, BallotUnitScore, Campaign, EvaluatorGroup, Invitation, Option, Question, Unit
 from .scores import scale_score, weighted_unit_score
 
-
 # --- What the caller gets back ---------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence], bat
     fields = [model._meta.get_field(name.removesuffix("_id")) if name.endswith("_id") else model._meta.get_field(name)
               for name in field_names]
     converters = [_converter(f) for f in fields]
-    prepared = (tuple(value if convert is None else convert(value) for convert, value in zip(converters, row))
+    prepared = (tuple(value if convert is None else convert(value) for convert, value in zip(converters, row, strict=True))
                 for row in rows)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)

@@ -295,7 +295,7 @@ class _RowReader:
 
     def clean_row(self, number: int, cells: list, problems: list[RowProblem]):
         answers = []
-        for column, cell in zip(self.columns, cells):
+        for column, cell in zip(self.columns, cells, strict=False):  # short rows: the rest is blank
             text = _cell_text(cell)
             if column is None or text == "":
                 continue

@@ -50,7 +50,7 @@ def invitation_slips(*, group: EvaluatorGroup, out: Path, actor, count: int | No
     with transaction.atomic():
         codes = invitations_issue(group=group, count=wanted, actor=actor)
         names = people or [("", "")] * len(codes)
-        pdf = render_slips_pdf(group, [make_slip(code, *person) for code, person in zip(codes, names)])
+        pdf = render_slips_pdf(group, [make_slip(code, *person) for code, person in zip(codes, names, strict=True)])
         with out.open("xb") as handle:
             handle.write(pdf)
     return wanted

@@ -201,7 +201,7 @@ class TestExportRoundTrip:
         for row in rows:
             got = by_profile[tuple(row[:3])]
             assert got["channel"] == "paper"
-            for key, value in zip(keys[3:6], row[3:6]):
+            for key, value in zip(keys[3:6], row[3:6], strict=True):
                 assert (float(got[key]) if got[key] else None) == (scores[value] if value else None)
         third = by_profile[("D1", "18-34", "M")]
         assert float(third[f"score:{u1}"]) == pytest.approx((0.5 * 60 + 0.1 * 80) / 0.6)

@@ -1,6 +1,5 @@
 """A 100,000-row paper import runs in bounded memory: rows are streamed and written in batches."""
 import csv
-import io
 import tracemalloc
 
 import pytest

@@ -4,9 +4,9 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
 
-from surveys import demo
 from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, CensusMargin, Region, Unit
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +30,20 @@ def _digest() -> str:
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """One seeded demo shared by the read-only tests of this module."""
+    """One seeded demo shared by the read-only tests of this module, rolled back afterwards.
+
+    The outer transaction keeps everything the seeder wrote (audit events and users included)
+    away from the other test modules.
+    """
     with django_db_blocker.unblock():
-        call_command("seed_demo", seed=7, reset=True, stdout=open("/dev/null", "w"))
-        yield Campaign.objects.get(slug="demo-2026")
-        demo.delete_demo()
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", seed=7, stdout=open("/dev/null", "w"))
+            yield Campaign.objects.get(slug="demo-2026")
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def test_same_seed_same_content_other_seed_other_content(db):

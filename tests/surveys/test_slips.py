@@ -35,7 +35,8 @@ def test_eight_slips_a_page_each_code_printed_once_and_valid(tmp_path, open_camp
     assert "测试评议" in text and text.count("/b/") == 10
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert (round(width * 25.4 / 72), round(height * 25.4 / 72)) == (210, 297)
-    assert AuditEvent.objects.get(action="invitation.issue").data == {"count": 10}
+    group = open_campaign.groups.get(key="delegates")
+    assert AuditEvent.objects.get(action="invitation.issue", object_id=str(group.pk)).data == {"count": 10}
 
 
 def test_fonts_are_embedded(tmp_path, open_campaign):

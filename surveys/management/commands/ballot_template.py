@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from surveys.management.commands._group import add_group_arguments, get_group
+from surveys.management.commands._args import add_group_arguments, check_output_file, get_group
 from surveys.paper import ballot_template
 
 
@@ -19,7 +19,6 @@ class Command(BaseCommand):
         target = get_group(campaign, group)
         if out.suffix.lower() != ".xlsx":
             raise CommandError(_("The template is an .xlsx file."))
-        if not out.parent.is_dir():
-            raise CommandError(_("The folder of %(path)s does not exist.") % {"path": out})
+        check_output_file(out, may_exist=True)
         ballot_template(target).save(out)
         self.stdout.write(self.style.SUCCESS(_("Template written to %(path)s.") % {"path": out}))

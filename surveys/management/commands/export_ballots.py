@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from surveys.audit import audit_record
 from surveys.ballot_export import write_export
-from surveys.management.commands._group import add_group_arguments, get_group
+from surveys.management.commands._args import add_group_arguments, check_output_file, get_group
 
 
 class Command(BaseCommand):
@@ -23,8 +23,7 @@ class Command(BaseCommand):
         target = get_group(campaign, group)
         if out.suffix.lower() not in (".csv", ".xlsx"):
             raise CommandError(_("Unsupported file type “%(suffix)s”: use .xlsx or .csv.") % {"suffix": out.suffix})
-        if not out.parent.is_dir():
-            raise CommandError(_("The folder of %(path)s does not exist.") % {"path": out})
+        check_output_file(out, may_exist=True)
         # One snapshot: the rows and the codebook come from the same state of the database.
         with transaction.atomic():
             count = write_export(target, out, with_comments=with_comments)

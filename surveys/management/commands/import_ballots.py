@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from surveys.management.commands._group import add_group_arguments, get_group
+from surveys.management.commands._args import add_group_arguments, get_group
 from surveys.paper import PaperImportError, import_paper_ballots
 
 

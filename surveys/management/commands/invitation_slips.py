@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from surveys.management.commands._group import add_group_arguments, get_group
+from surveys.management.commands._args import add_group_arguments, check_output_file, get_group
 from surveys.slips import invitation_slips
 
 
@@ -21,10 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, campaign, group, count, roster, out, **options):
         target = get_group(campaign, group)
-        if out.exists():
-            raise CommandError(_("%(path)s already exists; codes are never overwritten.") % {"path": out})
-        if not out.parent.is_dir():
-            raise CommandError(_("The folder of %(path)s does not exist.") % {"path": out})
+        check_output_file(out)
         try:
             issued = invitation_slips(group=target, out=out, count=count, roster=roster,
                                       actor="manage.py invitation_slips")

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from surveys.management.commands._group import add_group_arguments, get_group
 from surveys.exports import write_codes
+from surveys.management.commands._args import add_group_arguments, check_output_file, get_group
 from surveys.services import invitations_issue
 
 
@@ -19,10 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, campaign, group, count, out, **options):
         target = get_group(campaign, group)
-        if out.exists():
-            raise CommandError(_("%(path)s already exists; codes are never overwritten.") % {"path": out})
-        if not out.parent.is_dir():
-            raise CommandError(_("The folder of %(path)s does not exist.") % {"path": out})
+        check_output_file(out)
         try:
             codes = invitations_issue(group=target, count=count, actor="manage.py issue_invitations")
         except ValueError as error:
