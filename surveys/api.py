@@ -17,8 +17,9 @@ from .ballots import (
     InvitationNotFound,
     InvitationUsed,
     ballot_cast,
-    ballot_sheet,
+    cached_ballot_sheet,
     campaign_closed_reason,
+    current_campaign,
     invitation_for_code,
 )
 from .models import Ballot, Question
@@ -135,7 +136,7 @@ class BallotAPIView(APIView):
     permission_classes = [AllowAny]
 
     def _invitation(self, request, code: str):
-        """The open, unused invitation of `code`, or the Response that says why not."""
+        """(The open, unused invitation of `code`, its group's sheet), or the Response that says why not."""
         if code_guessing_blocked(request):
             return None, _detail(_("Too many wrong codes from this connection. Try again later."), 429)
         try:
@@ -145,29 +146,32 @@ class BallotAPIView(APIView):
             return None, _detail(_("Unknown invitation code."), status.HTTP_404_NOT_FOUND)
         if invitation.used:
             return None, _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
-        reason = campaign_closed_reason(invitation.group.campaign)
+        sheet = cached_ballot_sheet(invitation.group_id)
+        reason = campaign_closed_reason(current_campaign(sheet.campaign.id))
         if reason:
             return None, _detail(reason, status.HTTP_409_CONFLICT)
-        return invitation, None
+        return (invitation, sheet), None
 
     @extend_schema(responses={200: BallotOut, 404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
     def get(self, request, code: str):
-        invitation, refusal = self._invitation(request, code)
+        found, refusal = self._invitation(request, code)
         if refusal:
             return refusal
-        return Response(ballot_payload(ballot_sheet(invitation.group)))
+        _invitation, sheet = found
+        return Response(ballot_payload(sheet))
 
     @extend_schema(request=BallotIn, responses={
         201: inline_serializer("Receipt", {"receipt": serializers.CharField()}),
         400: OpenApiResponse(ERRORS_OUT, description="the ballot is invalid; nothing was stored"),
         404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
     def post(self, request, code: str):
-        invitation, refusal = self._invitation(request, code)
+        found, refusal = self._invitation(request, code)
         if refusal:
             return refusal
+        invitation, sheet = found
         try:
             answers = parse_answers(_body(request))
-            receipt = ballot_cast(sheet=ballot_sheet(invitation.group), answers=answers,
+            receipt = ballot_cast(sheet=sheet, answers=answers,
                                   channel=Ballot.Channel.ONLINE, invitation=invitation)
         except BallotInvalid as invalid:
             return Response({"errors": [e.as_dict() for e in invalid.errors]}, status=status.HTTP_400_BAD_REQUEST)

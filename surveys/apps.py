@@ -8,4 +8,6 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (registers the role set-up after migrate)
+        from . import signals  # registers the role set-up after migrate
+
+        signals._clear_sheets_on_change()

@@ -5,6 +5,7 @@ The ballot page, the ballot API and the paper import all go through `validate_an
 """
 import math
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,13 +86,45 @@ def ballot_sheet(group: EvaluatorGroup) -> BallotSheet:
     return BallotSheet(campaign=group.campaign, group=group, questions=questions, units=units, options=options)
 
 
+# Sheets of open campaigns, per process: {group id: (loaded at, sheet)}.
+_SHEETS: dict[int, tuple[float, BallotSheet]] = {}
+SHEET_CACHE_SECONDS = 60
+
+
+def cached_ballot_sheet(group_id: int) -> BallotSheet:
+    """The sheet of a group, kept for a minute in this process while its campaign is open.
+
+    Loading a sheet costs more than validating and storing a ballot. While a campaign is open
+    its questionnaire is frozen and its groups are fixed, so a sheet can only change when a
+    unit is renamed or switched off: signals drop this process's copy at once, other
+    processes within a minute. The campaign's status is never taken from here.
+    """
+    now = time.monotonic()
+    cached = _SHEETS.get(group_id)
+    if cached and now - cached[0] < SHEET_CACHE_SECONDS:
+        return cached[1]
+    sheet = ballot_sheet(EvaluatorGroup.objects.select_related("campaign__questionnaire").get(pk=group_id))
+    if sheet.campaign.status == Campaign.Status.OPEN:
+        _SHEETS[group_id] = (now, sheet)
+    return sheet
+
+
+def clear_sheet_cache(**signal_kwargs) -> None:
+    _SHEETS.clear()
+
+
+def current_campaign(campaign_id: int) -> Campaign:
+    """The campaign's status and period as they are now (never cached)."""
+    return Campaign.objects.only("status", "opens_at", "closes_at").get(pk=campaign_id)
+
+
 def invitation_for_code(raw_code: str) -> Invitation:
     """The invitation a typed or scanned code belongs to; InvitationNotFound when there is none."""
     try:
         code_hash = hash_code(normalize_code(raw_code))
     except InvalidCode:
         raise InvitationNotFound from None
-    invitation = Invitation.objects.select_related("group__campaign").filter(code_hash=code_hash).first()
+    invitation = Invitation.objects.only("id", "group_id", "used").filter(code_hash=code_hash).first()
     if invitation is None:
         raise InvitationNotFound
     return invitation
@@ -271,8 +304,7 @@ def ballot_cast(*, sheet: BallotSheet, answers: list[AnswerIn], channel: str, in
     clean = validate_answers(sheet, answers)
     today = timezone.localdate()
     with transaction.atomic():
-        campaign = Campaign.objects.get(pk=sheet.campaign.pk)
-        reason = campaign_closed_reason(campaign)
+        reason = campaign_closed_reason(current_campaign(sheet.campaign.id))
         if reason:
             raise CampaignNotOpen(reason)
         if invitation is not None and not _consume_invitation(invitation.pk, today):

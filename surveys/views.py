@@ -14,8 +14,9 @@ from .ballots import (
     InvitationNotFound,
     InvitationUsed,
     ballot_cast,
-    ballot_sheet,
+    cached_ballot_sheet,
     campaign_closed_reason,
+    current_campaign,
     invitation_for_code,
 )
 from .codes import InvalidCode, format_code, normalize_code
@@ -61,33 +62,32 @@ def ballot(request, code: str):
         return _unavailable(request, _("This code is not valid. Check it against your invitation."), 404)
     if invitation.used:
         return _unavailable(request, _("This invitation has already been used. Each invitation can be used once."), 409)
-    return _ballot_form(request, invitation.group, invitation=invitation)
+    return _ballot_form(request, cached_ballot_sheet(invitation.group_id), invitation=invitation)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def open_ballot(request, campaign: str, group: str):
     """/c/<campaign>/<group>/: an open-access ballot, limited per client, repeat voters flagged."""
-    target = get_object_or_404(EvaluatorGroup.objects.select_related("campaign"), campaign__slug=campaign, key=group)
+    target = get_object_or_404(EvaluatorGroup.objects.only("id", "access"), campaign__slug=campaign, key=group)
     if target.access != EvaluatorGroup.Access.OPEN:
         raise Http404
     if request.method == "POST":
         client = ratelimit.client_fingerprint(request)
         if ratelimit.over_limit("open-ballots", client, settings.MINPING_OPEN_BALLOTS_LIMIT):
             return _unavailable(request, _("Too many ballots from this connection. Try again later."), 429)
-    return _ballot_form(request, target)
+    return _ballot_form(request, cached_ballot_sheet(target.id))
 
 
-def _ballot_form(request, group: EvaluatorGroup, invitation=None):
-    reason = campaign_closed_reason(group.campaign)
+def _ballot_form(request, sheet, invitation=None):
+    reason = campaign_closed_reason(current_campaign(sheet.campaign.id))
     if reason:
         return _unavailable(request, reason, 409)
-    sheet = ballot_sheet(group)
     if request.method == "GET":
         return render(request, "surveys/ballot.html", form_context(sheet))
     answers = answers_from_post(sheet, request.POST)
     # Open access: flag (never block) a second ballot from the same connection and browser.
-    seen_scope, browser = f"open:{group.pk}", ratelimit.client_fingerprint(request, with_agent=True)
+    seen_scope, browser = f"open:{sheet.group.id}", ratelimit.client_fingerprint(request, with_agent=True)
     suspected = invitation is None and ratelimit.was_seen(seen_scope, browser)
     try:
         receipt = ballot_cast(sheet=sheet, answers=answers, channel=Ballot.Channel.ONLINE,
@@ -101,4 +101,4 @@ def _ballot_form(request, group: EvaluatorGroup, invitation=None):
     if invitation is None:
         ratelimit.hit("open-ballots", ratelimit.client_fingerprint(request), settings.MINPING_OPEN_BALLOTS_WINDOW)
         ratelimit.mark_seen(seen_scope, browser, settings.MINPING_DUPLICATE_WINDOW)
-    return render(request, "surveys/receipt.html", {"receipt": receipt, "campaign": group.campaign}, status=201)
+    return render(request, "surveys/receipt.html", {"receipt": receipt, "campaign": sheet.campaign}, status=201)

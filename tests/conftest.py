@@ -20,6 +20,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def fresh_ballot_sheets():
+    """Rolled-back tests reuse database ids, which a cached sheet would confuse."""
+    from surveys.ballots import clear_sheet_cache
+
+    clear_sheet_cache()
+    yield
+    clear_sheet_cache()
+
+
 @pytest.fixture
 def staff(db):
     """A member of the evaluation office: all campaign work."""

@@ -157,3 +157,21 @@ def test_invitations_of_another_group_open_that_groups_ballot(client, open_campa
     delegates = open_campaign.groups.get(key="delegates")
     code = invitations_issue(group=delegates, count=1, actor="tests")[0]
     assert client.get(url(code)).json()["group"]["key"] == "delegates"
+
+
+class TestCachedSheets:
+    def test_a_renamed_or_deactivated_unit_shows_at_once(self, client, codes, residents):
+        unit = residents.units.order_by("code").first()
+        assert client.get(url(codes[0])).json()["units"][0]["name"] == unit.name
+        unit.name = "新名称"
+        unit.save()
+        assert client.get(url(codes[0])).json()["units"][0]["name"] == "新名称"
+        unit.active = False
+        unit.save()
+        assert unit.code not in [u["code"] for u in client.get(url(codes[0])).json()["units"]]
+
+    def test_closing_the_campaign_takes_effect_at_once(self, client, codes, residents):
+        assert client.get(url(codes[0])).status_code == 200
+        Campaign.objects.filter(pk=residents.campaign_id).update(status="closed")  # no signal: a bulk update
+        assert client.get(url(codes[0])).status_code == 409
+        assert post(client, codes[0], valid_answers(residents)).status_code == 409
