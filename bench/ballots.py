@@ -69,26 +69,11 @@ def server_env() -> dict:
     return env
 
 
-def create_database() -> None:
-    """Create DATABASE_URL's database when it does not exist (with-postgres.sh starts an empty cluster)."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    db = dj_database_url.parse(os.environ["DATABASE_URL"])
-    params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"] or None,
-              "password": db["PASSWORD"] or None, "dbname": "postgres"}
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-
-
 def prepare_database(codes_needed: int, seed_ballots: int) -> tuple[list[str], int]:
     """Migrate, load the demo (once), issue `codes_needed` delegates' codes; return them and the
     number of the group's ballots before the run."""
     import django
 
-    create_database()
     django.setup()
     from django.core.management import call_command
     from django.db import connections
