@@ -1,0 +1,96 @@
+"""Forest plots as SVG text: one row per unit, score and interval, sorted, tied ranks banded.
+
+A pure function of its input (no Django, no randomness), so the results page and the PDF notice
+draw exactly the same picture from the same run.
+"""
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+ROW = 22          # px per unit
+LABEL = 230       # px for the unit names
+PLOT = 420        # px for the axis
+RIGHT = 70        # px for the score text
+TOP, BOTTOM = 28, 34
+FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+
+
+@dataclass(frozen=True)
+class ForestRow:
+    label: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    rank_low: int | None = None
+    rank_high: int | None = None
+
+
+def tied_bands(rows: list[ForestRow]) -> list[list[int]]:
+    """Group the (sorted) rows into bands: a row joins the current band while its rank interval
+    overlaps the interval of the band's first row — units the data cannot tell apart from it."""
+    bands: list[list[int]] = []
+    for i, row in enumerate(rows):
+        first = rows[bands[-1][0]] if bands else None
+        if (first is not None and row.rank_low is not None and first.rank_high is not None
+                and row.rank_low <= first.rank_high):
+            bands[-1].append(i)
+        else:
+            bands.append([i])
+    return bands
+
+
+def _axis(rows: list[ForestRow]) -> tuple[float, float]:
+    low = min(r.ci_low for r in rows)
+    high = max(r.ci_high for r in rows)
+    step = 5.0
+    low, high = step * (low // step), step * (-(-high // step))
+    return (low, high) if high > low else (low - step, high + step)
+
+
+def forest_svg(rows, *, title: str = "", axis_label: str = "") -> str:
+    """An SVG document: units sorted by estimate (highest first), a dot (class "marker") at the
+    estimate, a line for its interval; alternate shaded bands hold statistically tied ranks."""
+    rows = sorted(rows, key=lambda r: (-r.estimate, r.label))
+    width = LABEL + PLOT + RIGHT
+    height = TOP + ROW * max(len(rows), 1) + BOTTOM
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="12" role="img">']
+    if title:
+        parts.append(f'<title>{escape(title)}</title>')
+    if not rows:
+        parts.append("</svg>")
+        return "".join(parts)
+    low, high = _axis(rows)
+
+    def x(value: float) -> float:
+        return round(LABEL + PLOT * (value - low) / (high - low), 2)
+
+    for b, band in enumerate(tied_bands(rows)):
+        if b % 2 == 0:
+            y = TOP + ROW * band[0]
+            parts.append(f'<rect class="tied-band" x="0" y="{y}" width="{width}" height="{ROW * len(band)}" '
+                         f'fill="#f3f4f6"/>')
+    parts += _ticks(low, high, x, TOP + ROW * len(rows), axis_label)
+    for i, r in enumerate(rows):
+        y = TOP + ROW * i + ROW / 2
+        parts.append(f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end">{escape(r.label)}</text>')
+        parts.append(f'<line class="interval" x1="{x(r.ci_low)}" y1="{y}" x2="{x(r.ci_high)}" y2="{y}" '
+                     f'stroke="#57606a" stroke-width="2"/>')
+        parts.append(f'<circle class="marker" cx="{x(r.estimate)}" cy="{y}" r="4" fill="#b42318" '
+                     f'data-estimate="{r.estimate!r}"/>')
+        parts.append(f'<text x="{LABEL + PLOT + 8}" y="{y + 4}">{r.estimate:.1f}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _ticks(low: float, high: float, x, bottom: float, axis_label: str) -> list[str]:
+    step = 5.0 if high - low <= 40 else 10.0
+    parts = [f'<line x1="{LABEL}" y1="{bottom}" x2="{LABEL + PLOT}" y2="{bottom}" stroke="#1f2328"/>']
+    value = low
+    while value <= high + 1e-9:
+        parts.append(f'<line x1="{x(value)}" y1="{TOP}" x2="{x(value)}" y2="{bottom}" stroke="#d0d7de" '
+                     f'stroke-dasharray="2,3"/>')
+        parts.append(f'<text x="{x(value)}" y="{bottom + 14}" text-anchor="middle">{value:g}</text>')
+        value += step
+    if axis_label:
+        parts.append(f'<text x="{LABEL + PLOT / 2}" y="{bottom + 30}" text-anchor="middle">{escape(axis_label)}</text>')
+    return parts

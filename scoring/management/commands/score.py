@@ -1,0 +1,112 @@
+"""Score a campaign: `manage.py score demo-2026 [--json] [--verify RUN]`."""
+import json
+import unicodedata
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from scoring.models import ScoreRun
+from scoring.services import PROCESS, ScoringError, ScoringRefused, score_run_create, score_run_verify
+from surveys.models import Campaign, Unit
+
+
+class Command(BaseCommand):
+    help = ("Score a campaign and store the run (provisional while it is open; a closed campaign becomes "
+            "scored), or --verify a stored run (exit 1 on any difference).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("campaign", help="campaign slug")
+        parser.add_argument("--json", action="store_true", help="print the run as JSON (full precision)")
+        parser.add_argument("--verify", type=int, metavar="RUN", help="recompute stored run RUN and compare")
+
+    def handle(self, *args, campaign, json: bool, verify: int | None, **options):
+        target = _campaign(campaign)
+        if verify is not None:
+            return self._verify(target, verify)
+        try:
+            run = score_run_create(campaign=target, actor=PROCESS)
+        except (ScoringRefused, ScoringError) as problem:
+            raise CommandError(str(problem)) from None
+        if json:
+            self.stdout.write(_dumps(run.result))
+        else:
+            self.stdout.write(format_table(run))
+
+    def _verify(self, campaign: Campaign, number: int) -> None:
+        run = ScoreRun.objects.filter(campaign=campaign, number=number).first()
+        if run is None:
+            raise CommandError(_("Campaign “%(slug)s” has no run %(n)d.") % {"slug": campaign.slug, "n": number})
+        try:
+            problems = score_run_verify(run=run)
+        except ScoringError as problem:
+            raise CommandError(str(problem)) from None
+        for line in problems:
+            self.stdout.write(line)
+        if problems:
+            raise CommandError(_("Run %(n)d does not verify: %(count)d difference(s).")
+                               % {"n": number, "count": len(problems)})
+        self.stdout.write(self.style.SUCCESS(
+            _("Run %(n)d verified: same inputs (digest %(digest)s), same results.")
+            % {"n": number, "digest": run.input_digest[:16]}))
+
+
+def _campaign(slug: str) -> Campaign:
+    try:
+        return Campaign.objects.get(slug=slug)
+    except Campaign.DoesNotExist:
+        raise CommandError(_("No campaign with the slug “%(slug)s”.") % {"slug": slug}) from None
+
+
+def _dumps(result: dict) -> str:
+    # json.dumps writes floats with repr(): the shortest text that reads back as the same double.
+    return json.dumps(result, ensure_ascii=False, indent=1, allow_nan=False)
+
+
+# --- The readable table ---------------------------------------------------------------------------
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
+def _fmt(x, digits=1) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _row(u: dict) -> list[str]:
+    sat = u["satisfied"]["value"]
+    rank = "—" if u["rank"] is None else str(u["rank"])
+    interval = "" if u["rank"] is None else f"{u['rank_low']}–{u['rank_high']}"
+    ci = "" if u["ci_low"] is None else f"{_fmt(u['ci_low'])}–{_fmt(u['ci_high'])}"
+    grade = _("insufficient sample") if u["suppressed"] else (u["grade"] or "—")
+    groups = " ".join(f"{g['key']}:{g['n']}" for g in u["groups"])
+    return [rank, interval, f"{u['code']} {u['name']}", _fmt(u["score"]), ci, grade,
+            "—" if sat is None else f"{100 * sat:.1f}%", groups]
+
+
+def format_table(run: ScoreRun) -> str:
+    """The run per unit kind: rank and interval, score with CI, grade, share satisfied, ballots."""
+    result = run.result
+    level = round(100 * result["level"])
+    head = [_("Rank"), _("Rank interval"), _("Unit"), _("Score"), _("%(level)d%% CI") % {"level": level},
+            _("Grade"), _("Satisfied"), _("Ballots per group")]
+    lines = [_("%(slug)s run %(n)d (%(method)s), digest %(digest)s")
+             % {"slug": result["campaign"], "n": run.number, "method": result["method"],
+                "digest": run.input_digest[:16]}]
+    if run.provisional:
+        lines.append(_("PROVISIONAL: the campaign is still open; interim results, not for publication."))
+    kinds = dict(Unit.Kind.choices)
+    by_kind: dict[str, list[dict]] = {}
+    for u in result["units"]:
+        by_kind.setdefault(u["kind"], []).append(u)
+    for kind, units in by_kind.items():
+        rows = [head] + [_row(u) for u in units]
+        widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
+        lines += ["", f"== {kinds.get(kind, kind)} =="]
+        for r in rows:
+            lines.append("  ".join(_pad(c, w, right=i in (0, 3)) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,150 @@
+"""Reads for scoring: sufficient statistics from the database, and what the results pages show.
+
+The heavy reads are two GROUP BY queries per evaluator group (DESIGN.md §4): the database
+reduces millions of ballot scores to one row per (weighting cell, unit); nothing here loops
+over ballots or answers in Python.
+"""
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Avg, BigIntegerField, Case, Count, F, FloatField, Func, Q, Sum, When
+from django.db.models.fields.json import KeyTextTransform
+
+from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Question, Unit, UnitContact
+from surveys.roles import is_evaluation_staff
+
+from .models import ScoreRun, UnitScore
+
+# PostgreSQL adds up in parallel workers, in no fixed order; float sums would then differ in the
+# last bits from run to run, and so would the input digest. Scores (0–100) are summed instead as
+# integers in units of 2⁻⁴⁰ (squares: 2⁻³⁰), which is exact, order-free and as fast as float8
+# (int8 sums use 128-bit accumulators); the rounding, < 5e-13 per score, is far below any
+# reported digit. SQLite sums in a fixed order, so it keeps plain float sums.
+SCORE_SCALE = 2 ** 40
+SQUARE_SCALE = 2 ** 30
+
+
+class _Scaled(Func):
+    template = "CAST(ROUND(%(expressions)s * %(scale)s) AS bigint)"
+    output_field = BigIntegerField()
+
+
+def _sums():
+    """(Σscore, Σscore²) aggregates and the scales to divide them by."""
+    if connection.vendor == "postgresql":
+        return (Sum(_Scaled(F("score"), scale=SCORE_SCALE)),
+                Sum(_Scaled(F("score") * F("score"), scale=SQUARE_SCALE)), SCORE_SCALE, SQUARE_SCALE)
+    return Sum("score"), Sum(F("score") * F("score")), 1, 1
+
+
+def _reporting_memory() -> None:
+    """Let PostgreSQL hash the group's ballots in memory for the join (the default 4 MB work_mem
+    spills a million ballots to disk). SET LOCAL ends with the caller's transaction."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+@dataclass(frozen=True)
+class GroupSums:
+    """One group's sufficient statistics.
+
+    cells: {cell key tuple: n} — every ballot of the group, rated units or not;
+    sums:  [(cell key tuple, unit id, n, Σscore, Σscore², count(score ≥ threshold))], the Σ in
+           units of 1/scales[0] and 1/scales[1] (exact integers on PostgreSQL, floats on SQLite).
+    """
+
+    cells: dict
+    sums: list
+    scales: tuple = (1, 1)
+
+
+def group_sums(*, group_id: int, keys: list[str], threshold: float) -> GroupSums:
+    """The two GROUP BY queries of one group: cell totals and per-(cell, unit) score sums."""
+    _reporting_memory()
+    ballot_keys = {f"k{i}": KeyTextTransform(key, "profile") for i, key in enumerate(keys)}
+    ballots = Ballot.objects.filter(group_id=group_id).order_by()
+    if keys:
+        cell_rows = (ballots.annotate(**ballot_keys).values(*ballot_keys).annotate(n=Count("pk"))
+                     .values_list(*ballot_keys, "n"))
+        cells = {tuple(row[:-1]): row[-1] for row in cell_rows}
+    else:  # an unweighted group is one cell (values() without fields would group by every column)
+        total = ballots.count()
+        cells = {(): total} if total else {}
+    score_keys = {f"k{i}": KeyTextTransform(key, "ballot__profile") for i, key in enumerate(keys)}
+    sum_y, sum_y2, scale_y, scale_y2 = _sums()
+    sum_rows = (
+        BallotUnitScore.objects.filter(group_id=group_id).order_by().annotate(**score_keys)
+        .values(*score_keys, "unit_id")
+        .annotate(n=Count("pk"), sy=sum_y, syy=sum_y2, yes=Count("pk", filter=Q(score__gte=threshold)))
+        .values_list(*score_keys, "unit_id", "n", "sy", "syy", "yes")
+    )
+    sums = [(tuple(row[:len(keys)]), *row[len(keys):]) for row in sum_rows]
+    return GroupSums(cells=cells, sums=sums, scales=(scale_y, scale_y2))
+
+
+def campaign_margins(campaign: Campaign) -> dict[str, dict[str, int]]:
+    margins: dict[str, dict[str, int]] = {}
+    for variable, level, population in campaign.margins.values_list("variable", "level", "population"):
+        margins.setdefault(variable, {})[level] = population
+    return margins
+
+
+def units_by_id(unit_ids) -> dict[int, Unit]:
+    return {u.id: u for u in Unit.objects.filter(id__in=list(unit_ids))}
+
+
+# --- Runs and pages -----------------------------------------------------------------------------
+
+def run_latest(*, campaign: Campaign, publishable_only: bool = False) -> ScoreRun | None:
+    runs = campaign.score_runs.all()
+    if publishable_only:
+        runs = runs.filter(provisional=False)
+    return runs.order_by("-number").first()
+
+
+def run_get(*, campaign: Campaign, number: int) -> ScoreRun | None:
+    return campaign.score_runs.filter(number=number).first()
+
+
+def contact_unit_ids(user) -> set[int]:
+    return set(UnitContact.objects.filter(user=user).values_list("unit_id", flat=True))
+
+
+def can_see_unit(user, unit: Unit) -> bool:
+    return is_evaluation_staff(user) or UnitContact.objects.filter(user=user, unit=unit).exists()
+
+
+def unit_group_scores(*, run: ScoreRun, unit: Unit) -> list[UnitScore]:
+    return list(run.unit_scores.filter(unit=unit, group__isnull=False).select_related("group").order_by("group__order"))
+
+
+def unit_dimension_means(*, campaign: Campaign, unit: Unit) -> list[dict]:
+    """Plain (unweighted) mean 0–100 score per scored per-unit question: one GROUP BY."""
+    scale = (F("number") - F("question__min_value")) * 100.0 / (F("question__max_value") - F("question__min_value"))
+    value = Case(When(question__kind=Question.Kind.GRADE, then=F("option__score")), default=scale,
+                 output_field=FloatField())
+    rows = (Answer.objects.filter(ballot__campaign=campaign, unit=unit, question__kind__in=Question.SCORED_KINDS)
+            .order_by().values("question_id").annotate(n=Count("pk"), mean=Avg(value)))
+    questions = {q.id: q for q in campaign.questionnaire.questions.all()}
+    out = [{"question": questions[r["question_id"]], "n": r["n"], "mean": float(r["mean"])}
+           for r in rows if r["mean"] is not None]
+    return sorted(out, key=lambda d: (d["question"].order, d["question"].id))
+
+
+def unit_comments(*, campaign: Campaign, unit: Unit, limit: int = 500) -> list[str]:
+    """Free-text answers of ballots that rated `unit`, in the (random) order of ballot ids."""
+    rated = BallotUnitScore.objects.filter(unit=unit, ballot__campaign=campaign).values("ballot_id")
+    return list(
+        Answer.objects.filter(ballot__campaign=campaign, unit__isnull=True, question__kind=Question.Kind.TEXT,
+                              ballot_id__in=rated)
+        .exclude(text="").order_by("ballot_id").values_list("text", flat=True)[:limit]
+    )
+
+
+def unit_previous_score(*, campaign: Campaign, unit: Unit) -> tuple[Campaign, UnitScore] | None:
+    """The unit's composite in the latest publishable run of the most recent earlier campaign."""
+    earlier = (UnitScore.objects.filter(unit=unit, group__isnull=True, run__provisional=False,
+                                        run__campaign__year__lt=campaign.year)
+               .select_related("run__campaign").order_by("-run__campaign__year", "-run__number").first())
+    return (earlier.run.campaign, earlier) if earlier else None

@@ -1,0 +1,129 @@
+"""Results pages: staff see whole campaigns, unit contacts only their own units.
+
+Thin views: reads come from `scoring.selectors`, the one write from `scoring.services`.
+Every view checks permissions itself (anonymous → login, others → 403).
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from surveys.models import Campaign, Unit
+from surveys.roles import is_evaluation_staff
+
+from . import selectors
+from .forest import ForestRow, forest_svg
+from .services import ScoringError, ScoringRefused, score_run_create
+
+
+def _require_staff(user) -> None:
+    if not is_evaluation_staff(user):
+        raise PermissionDenied
+
+
+@login_required
+def results_index(request):
+    if is_evaluation_staff(request.user):
+        campaigns = Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-year", "slug")
+        return render(request, "scoring/index.html", {"campaigns": campaigns})
+    unit_ids = selectors.contact_unit_ids(request.user)
+    if not unit_ids:
+        raise PermissionDenied
+    units = Unit.objects.filter(id__in=unit_ids).order_by("code")
+    campaigns = (Campaign.objects.filter(score_runs__provisional=False, groups__units__in=unit_ids)
+                 .distinct().order_by("-year", "slug"))
+    return render(request, "scoring/index.html", {"contact_units": units, "campaigns": campaigns})
+
+
+def _run_for(request, campaign, *, publishable_only=False):
+    number = request.GET.get("run")
+    if number and not publishable_only:
+        if not number.isdigit():
+            raise Http404
+        run = selectors.run_get(campaign=campaign, number=int(number))
+        if run is None:
+            raise Http404
+        return run
+    return selectors.run_latest(campaign=campaign, publishable_only=publishable_only)
+
+
+def _kind_sections(run) -> list[dict]:
+    labels = dict(Unit.Kind.choices)
+    sections: dict[str, dict] = {}
+    for u in run.result["units"]:
+        section = sections.setdefault(u["kind"], {"kind": u["kind"], "label": labels.get(u["kind"], u["kind"]),
+                                                  "units": []})
+        section["units"].append(u)
+    for section in sections.values():
+        rows = [ForestRow(f"{u['name']}", u["score"], u["ci_low"], u["ci_high"], u["rank_low"], u["rank_high"])
+                for u in section["units"] if not u["suppressed"] and u["score"] is not None]
+        section["svg"] = forest_svg(rows, title=str(section["label"]), axis_label=_("Score (0–100)"))
+        section["suppressed"] = [u for u in section["units"] if u["suppressed"]]
+    return list(sections.values())
+
+
+@login_required
+def campaign_results(request, slug):
+    _require_staff(request.user)
+    campaign = get_object_or_404(Campaign, slug=slug)
+    run = _run_for(request, campaign)
+    context = {"campaign": campaign, "run": run, "runs": campaign.score_runs.order_by("-number"),
+               "sections": _kind_sections(run) if run else [],
+               "can_score": campaign.status in (Campaign.Status.OPEN, Campaign.Status.CLOSED,
+                                                Campaign.Status.SCORED)}
+    return render(request, "scoring/campaign.html", context)
+
+
+@login_required
+@require_POST
+def campaign_score(request, slug):
+    _require_staff(request.user)
+    campaign = get_object_or_404(Campaign, slug=slug)
+    try:
+        run = score_run_create(campaign=campaign, actor=request.user)
+    except (ScoringRefused, ScoringError) as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Run %(n)d stored.") % {"n": run.number})
+    return redirect("scoring:campaign", slug=campaign.slug)
+
+
+@login_required
+def unit_results(request, slug, code):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    unit = get_object_or_404(Unit, code=code)
+    if not selectors.can_see_unit(request.user, unit):
+        raise PermissionDenied
+    staff = is_evaluation_staff(request.user)
+    # Contacts see published-grade runs only: a provisional run is interim and never publishable.
+    run = _run_for(request, campaign, publishable_only=not staff)
+    entry = next((u for u in run.result["units"] if u["code"] == unit.code), None) if run else None
+    if run is not None and entry is None:
+        raise Http404
+    previous = selectors.unit_previous_score(campaign=campaign, unit=unit)
+    names = dict(campaign.groups.values_list("key", "name"))
+    groups = [{**g, "name": names.get(g["key"], g["key"])} for g in entry["groups"]] if entry else []
+    context = {
+        "campaign": campaign, "unit": unit, "run": run, "entry": entry, "staff": staff, "groups": groups,
+        "dimensions": selectors.unit_dimension_means(campaign=campaign, unit=unit) if run else [],
+        "comments": selectors.unit_comments(campaign=campaign, unit=unit) if run else [],
+        "previous": _trend(entry, previous),
+    }
+    return render(request, "scoring/unit.html", context)
+
+
+def _trend(entry, previous) -> dict | None:
+    """This campaign's composite against the previous campaign's: difference and its 95% interval
+    (independent samples, so the variances add)."""
+    if not entry or entry["score"] is None or previous is None:
+        return None
+    campaign, score = previous
+    if score.estimate is None:
+        return None
+    diff = entry["score"] - score.estimate
+    se = (entry["se"] ** 2 + (score.se or 0.0) ** 2) ** 0.5
+    return {"campaign": campaign, "score": score, "diff": diff, "low": diff - 1.96 * se, "high": diff + 1.96 * se,
+            "clear": abs(diff) > 1.96 * se}
