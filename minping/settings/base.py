@@ -184,3 +184,24 @@ MINPING_CODE_FAILURES_WINDOW = env_int("MINPING_CODE_FAILURES_WINDOW", 600)     
 MINPING_OPEN_BALLOTS_LIMIT = env_int("MINPING_OPEN_BALLOTS_LIMIT", 5)           # open-access ballots per client …
 MINPING_OPEN_BALLOTS_WINDOW = env_int("MINPING_OPEN_BALLOTS_WINDOW", 3600)      # … per hour
 MINPING_DUPLICATE_WINDOW = env_int("MINPING_DUPLICATE_WINDOW", 86400)           # same client + browser within a day: flagged
+
+# --- Publicity: notices (公示 / 通报) and objections (publicity app) -------------------------------
+# Who issues the notices, printed at their end and in the document's metadata.
+MINPING_ISSUING_ORGAN = env_str("MINPING_ISSUING_ORGAN", "民评市群众评议工作办公室")
+# How to object during the publicity period, printed in every publicity notice.
+MINPING_OBJECTION_PHONE = env_str("MINPING_OBJECTION_PHONE", "0000-12345678（演示号码）")
+MINPING_OBJECTION_ADDRESS = env_str("MINPING_OBJECTION_ADDRESS", "民评市人民路 1 号评议办公室（演示地址）")
+# Length of the publicity period in working days (statutory holidays and adjusted working days count
+# as the State Council sets them, from the chinese-calendar package).
+MINPING_PUBLICITY_WORKING_DAYS = env_int("MINPING_PUBLICITY_WORKING_DAYS", 5)
+# The organ's own seal (印章) image — PNG or SVG file — embedded as a data: URL; empty: no seal.
+# The software never draws a seal of its own.
+MINPING_SEAL_IMAGE = env_str("MINPING_SEAL_IMAGE", "")
+# Optional PAdES signature of published notices: a PKCS#12 file with the key and certificate.
+MINPING_SIGNING_P12 = env_str("MINPING_SIGNING_P12", "")
+MINPING_SIGNING_PASSPHRASE = env_str("MINPING_SIGNING_PASSPHRASE", "")
+# Objections on the public form: per client per window, like the ballot limits.
+MINPING_OBJECTIONS_LIMIT = env_int("MINPING_OBJECTIONS_LIMIT", 5)             # objections per client …
+MINPING_OBJECTIONS_WINDOW = env_int("MINPING_OBJECTIONS_WINDOW", 3600)        # … per hour
+MINPING_VERIFY_LIMIT = env_int("MINPING_VERIFY_LIMIT", 60)                    # verification uploads per client …
+MINPING_VERIFY_WINDOW = env_int("MINPING_VERIFY_WINDOW", 3600)                # … per hour

@@ -1,0 +1,311 @@
+"""The notice as a document: its content (plain data), its HTML, its PDF.
+
+`NoticeData` holds everything a notice prints, built from a score run by `selectors.notice_data`
+(or directly, e.g. by the benchmark). `notice_html` renders it with the template the browser
+preview uses too; `notice_pdf` turns that HTML into a PDF/A-3b with the run's results attached
+as `results.json`.
+
+Notices are official documents in Chinese, whatever language the person rendering them uses, so
+their wording is fixed Chinese text here and in `templates/publicity/notice.html`, not gettext:
+the same run must give the same bytes whoever renders it. Nothing in a notice depends on the
+clock except the date of issue it is given: the PDF's creation date, the attachment's dates and
+the file identifier all follow from the content, so the same run rendered twice is byte-identical.
+"""
+import base64
+import datetime as dt
+import json
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import segno
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from minping.pdf import local_only_fetcher, render_pdf
+from scoring.forest import ForestRow, forest_svg
+
+from .calendar import Period
+from .forest_pages import slice_forest
+
+KIND_LABELS = {
+    "street_office": "街道办事处",
+    "community": "社区",
+    "window": "窗口服务单位",
+    "city_organ": "市级机关",
+    "other": "其他单位",
+}
+KIND_ORDER = list(KIND_LABELS)
+CHANNEL_LABELS = {"online": "网上评议", "paper": "纸质评议", "kiosk": "现场终端"}
+CHANNEL_ORDER = list(CHANNEL_LABELS)
+PROFILE_LABELS = {"district": "所在区", "age": "年龄段", "sex": "性别", "street": "所在街道", "education": "文化程度"}
+NUMERALS = "一二三四五六七八九十"
+FOREST_ROWS_PER_PAGE = 40
+TITLE_SUFFIX = {"publicity": "公示", "final": "通报"}
+
+
+def zh_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def numeral(i: int) -> str:
+    """1 → 一 … 10 → 十, 11 → 十一 … 20 → 二十 (enough for headings and figure numbers)."""
+    if i <= 10:
+        return NUMERALS[i - 1]
+    tens, ones = divmod(i, 10)
+    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
+
+
+def fmt(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def percent(value, digits: int = 1) -> str:
+    return "—" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def default_title(campaign_title: str, kind: str) -> str:
+    return f"关于{campaign_title}结果的{TITLE_SUFFIX[kind]}"
+
+
+# --- Plain data ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GroupInfo:
+    key: str
+    name: str
+    weight: float
+    n: int
+    design: str          # plain-language description of its weighting
+
+    @property
+    def weight_label(self) -> str:
+        return f"{self.weight * 100:.4g}%"
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    rank: str
+    rank_interval: str
+    name: str
+    score: str
+    ci: str
+    satisfied: str
+    grade: str
+    suppressed: bool
+
+
+@dataclass
+class KindSection:
+    kind: str
+    label: str
+    heading: str          # （一）街道办事处
+    ranked: list[ResultRow]
+    suppressed: list[ResultRow]
+    figure: int = 0
+    forest: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.ranked) + len(self.suppressed)
+
+
+@dataclass
+class NoticeData:
+    kind: str                          # "publicity" or "final"
+    title: str
+    body: str                          # the opening paragraph(s), separated by blank lines
+    campaign_title: str
+    issuing_organ: str
+    issued_on: dt.date
+    level: float
+    groups: list[GroupInfo]
+    participation: dict[str, dict[str, int]]     # group key → channel → ballots
+    sections: list[KindSection]
+    method: list[str]
+    results_json: str
+    run_number: int
+    input_digest: str
+    period: Period | None = None
+    objection_url: str = ""
+    phone: str = ""
+    address: str = ""
+    seal_data_url: str = ""
+    previous_sha256: str = ""
+    closing: list[str] = field(default_factory=list)   # final: how the publicity period went
+    qr: str = ""                                        # the objection URL's QR code, a data: URL
+
+    @property
+    def kind_word(self) -> str:
+        return TITLE_SUFFIX[self.kind]
+
+    @property
+    def level_label(self) -> str:
+        return f"{round(100 * self.level):d}%"
+
+    @property
+    def unit_count(self) -> int:
+        return sum(len(s.ranked) + len(s.suppressed) for s in self.sections)
+
+    @property
+    def ballot_total(self) -> int:
+        return sum(sum(c.values()) for c in self.participation.values())
+
+    @property
+    def channel_summary(self) -> str:
+        return "、".join(f"{label}{n}张" for label, n in self.channel_totals() if n)
+
+    def channel_totals(self) -> list[tuple[str, int]]:
+        totals = {c: sum(p.get(c, 0) for p in self.participation.values()) for c in CHANNEL_ORDER}
+        return [(CHANNEL_LABELS[c], n) for c, n in totals.items()]
+
+    def participation_rows(self) -> list[tuple[str, list[int], int]]:
+        rows = []
+        for g in self.groups:
+            counts = self.participation.get(g.key, {})
+            rows.append((g.name, [counts.get(c, 0) for c in CHANNEL_ORDER], sum(counts.values())))
+        return rows
+
+
+# --- From a run's result to the data -------------------------------------------------------------
+
+def result_sections(result: dict) -> list[KindSection]:
+    """Units per kind: ranked ones by rank, then the suppressed ones (样本不足) by code."""
+    by_kind: dict[str, list[dict]] = {}
+    for unit in result["units"]:
+        by_kind.setdefault(unit["kind"], []).append(unit)
+    kinds = sorted(by_kind, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER), k))
+    sections = []
+    for i, kind in enumerate(kinds, start=1):
+        units = by_kind[kind]
+        ranked = sorted((u for u in units if not u["suppressed"] and u["rank"] is not None),
+                        key=lambda u: (u["rank"], u["code"]))
+        suppressed = sorted((u for u in units if u["suppressed"] or u["rank"] is None), key=lambda u: u["code"])
+        label = KIND_LABELS.get(kind, kind)
+        section = KindSection(kind=kind, label=label, heading=f"（{numeral(i)}）{label}",
+                              ranked=[_row(u) for u in ranked], suppressed=[_row(u) for u in suppressed])
+        forest_rows = [ForestRow(u["name"], u["score"], u["ci_low"], u["ci_high"], u["rank_low"], u["rank_high"])
+                       for u in ranked if u["score"] is not None]
+        if forest_rows:
+            section.figure = sum(1 for s in sections if s.forest) + 1
+            svg = forest_svg(forest_rows, title=f"{label}得分及置信区间", axis_label="得分（满分100分）")
+            section.forest = slice_forest(svg, len(forest_rows), FOREST_ROWS_PER_PAGE)
+        sections.append(section)
+    return sections
+
+
+def _row(u: dict) -> ResultRow:
+    if u["suppressed"] or u["rank"] is None:
+        return ResultRow("—", "", u["name"], "样本不足", "", "", "", True)
+    sat = u["satisfied"]["value"] if u.get("satisfied") else None
+    return ResultRow(
+        rank=str(u["rank"]), rank_interval=f"{u['rank_low']}–{u['rank_high']}", name=u["name"],
+        score=fmt(u["score"]), ci=f"{fmt(u['ci_low'])}–{fmt(u['ci_high'])}", satisfied=percent(sat),
+        grade=u["grade"] or "—", suppressed=False,
+    )
+
+
+def design_text(design: dict | None, population: int | None = None) -> str:
+    """How a group's ballots were weighted, in a sentence a resident can follow."""
+    design = design or {}
+
+    def names(keys) -> str:
+        return "、".join(PROFILE_LABELS.get(k, k) for k in keys)
+
+    parts = []
+    if design.get("strata"):
+        parts.append(f"按{names([design['strata']])}分层，各层按实际人口数计算")
+    elif isinstance(design.get("fpc"), (int, float)):
+        parts.append(f"该群体总人数为{int(design['fpc'])}人，计算误差时考虑了参评人数占总人数的比例")
+    if design.get("poststratify"):
+        parts.append(f"按{names(design['poststratify'])}的人口数调整权重（事后分层）")
+    if design.get("rake"):
+        parts.append(f"按{names(design['rake'])}的人口结构调整权重，使样本结构与人口结构一致")
+    return "；".join(parts) if parts else "各评议票权重相同"
+
+
+def result_json_text(result: dict) -> str:
+    """The run's result as attached: full precision, keys sorted (the same text on every database)."""
+    return json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True, allow_nan=False)
+
+
+def method_paragraphs(*, result: dict, parameters: dict, groups: list[GroupInfo], questions: list[tuple[str, float]],
+                      grades: list[tuple[str, float]], min_ballots: int, threshold: float) -> list[str]:
+    """The plain-language note on method, from the run's own parameters."""
+    level = f"{round(100 * result['level'])}%"
+    paragraphs = []
+    if questions:
+        items = "、".join(f"“{text}”占{weight * 100:g}%" for text, weight in questions)
+        scale = "、".join(f"“{label}”计{score:g}分" for label, score in grades)
+        paragraphs.append(f"每张评议票对一个单位的评价折算为百分制得分：{items}；" + (f"{scale}。" if scale else "。"))
+    weights = "、".join(f"{g.name}{g.weight_label}" for g in groups)
+    paragraphs.append(f"各评议主体的得分分别计算，并按人口结构加权，使结果代表该群体的总体意见：" + "；".join(
+        f"{g.name}，{g.design}" for g in groups) + "。")
+    paragraphs.append(f"综合得分是各评议主体得分的加权平均，权重为{weights}；"
+                      "只由部分评议主体评议的单位，按这些主体的权重比例折算。")
+    paragraphs.append(f"由于评议只覆盖部分群众，每个得分都有抽样误差。表中“{level}置信区间”的含义是："
+                      f"如果用同样的方法反复抽样评议，约{level}的区间会包含全体群众评价的真实值。区间越窄，结果越精确；"
+                      "两个单位的区间大部分重叠时，得分的差别可能只是抽样误差。")
+    draws = parameters.get("rank_draws")
+    rank_level = f"{round(100 * parameters.get('rank_level', 0.95))}%"
+    paragraphs.append(f"名次区间根据得分的抽样误差模拟{draws}次得出，表示该单位的名次有{rank_level}的把握落在此区间内。"
+                      "名次区间相互重叠的单位不宜认定有实质差别；图中同一底色带内的单位在统计上难以区分。"
+                      if draws else
+                      f"名次区间表示该单位的名次有{rank_level}的把握落在此区间内；名次区间相互重叠的单位不宜认定有实质差别。")
+    label = next((lbl for lbl, score in grades if abs(score - threshold) < 1e-9), None)
+    paragraphs.append(f"满意率是评价得分达到{threshold:g}分" + (f"（“{label}”）" if label else "") + "及以上的评议票所占的比例（加权计算）。")
+    bands = parameters.get("grade_bands") or []
+    if bands:
+        parts = []
+        for i, (low, name) in enumerate(bands):
+            if i == 0:
+                parts.append(f"{low:g}分及以上为“{name}”")
+            elif low > 0:
+                parts.append(f"{low:g}分至{bands[i - 1][0]:g}分（不含）为“{name}”")
+            else:
+                parts.append(f"{bands[i - 1][0]:g}分以下为“{name}”")
+        paragraphs.append("等次按综合得分划分：" + "，".join(parts) + "。")
+    paragraphs.append(f"任一评议主体的有效评议票少于{min_ballots}张的单位，得分误差过大，列为“样本不足”，不排名、不定等次。")
+    paragraphs.append(f"本文件附有全部计算结果（附件 results.json，第{result.get('run')}次计算，"
+                      f"方法版本 {result.get('method')}），可据此复核本文件中的每一个数字。")
+    return paragraphs
+
+
+def qr_data_url(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=4, border=0)
+
+
+def seal_data_url(path: str) -> str:
+    """The organ's own seal image as a data: URL (the renderer fetches nothing else)."""
+    if not path:
+        return ""
+    file = Path(path)
+    mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    if mime not in ("image/png", "image/svg+xml", "image/jpeg"):
+        raise ValueError(f"The seal image must be PNG, JPEG or SVG, not {mime}: {path}")
+    return f"data:{mime};base64,{base64.b64encode(file.read_bytes()).decode()}"
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+def notice_html(data: NoticeData, *, preview: bool = False) -> str:
+    """The notice as one HTML document (CSS inline, images as data: URLs) — PDF and browser preview."""
+    with translation.override("zh-hans"):
+        return render_to_string("publicity/notice.html", {"n": data, "preview": preview,
+                                                          "created": _w3c(data.issued_on)})
+
+
+def _w3c(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00+08:00"
+
+
+def notice_pdf(data: NoticeData) -> bytes:
+    """PDF/A-3b with fonts embedded and subset, the results attached as results.json."""
+    from weasyprint import Attachment
+
+    stamp = dt.datetime(data.issued_on.year, data.issued_on.month, data.issued_on.day)
+    attachment = Attachment(
+        string=data.results_json, name="results.json", url_fetcher=local_only_fetcher(),
+        description=f"评议计算结果（第{data.run_number}次计算）", created=stamp, modified=stamp, relationship="Data",
+    )
+    return render_pdf(notice_html(data), pdf_variant="pdf/a-3b", attachments=[attachment], custom_metadata=True)

@@ -1,0 +1,188 @@
+"""Reads of the publicity side: what a notice prints, published notices, the chain's integrity."""
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from scoring.models import ScoreRun
+from surveys.models import Ballot, Campaign, Question
+
+from . import document
+from .calendar import Period
+from .models import GENESIS_SHA256, Notice, Objection
+
+
+# --- Notices ------------------------------------------------------------------------------------
+
+def notices_published():
+    return Notice.objects.select_related("campaign").order_by("-sequence")
+
+
+def notice_chain_head() -> Notice | None:
+    return Notice.objects.order_by("-sequence").first()
+
+
+def notice_by_sha256(sha256: str) -> Notice | None:
+    return Notice.objects.select_related("campaign").filter(sha256=sha256.strip().lower()).first()
+
+
+def notice_publicity(campaign: Campaign) -> Notice | None:
+    return Notice.objects.filter(campaign=campaign, kind=Notice.Kind.PUBLICITY).first()
+
+
+def notice_accepts_objections(notice: Notice, *, now: dt.datetime | None = None) -> bool:
+    """Objections are filed on publicity notices during their period, while the campaign is publicized."""
+    today = timezone.localdate(now or timezone.now())
+    return (notice.kind == Notice.Kind.PUBLICITY and notice.objection_deadline is not None
+            and today <= notice.objection_deadline and notice.campaign.status == Campaign.Status.PUBLICIZED)
+
+
+def objections_open(notice: Notice):
+    return notice.objections.filter(status=Objection.Status.RECEIVED).order_by("received_at", "id")
+
+
+def objection_by_number(number: str) -> Objection | None:
+    cleaned = "".join(ch for ch in number.upper() if ch.isalnum())
+    if len(cleaned) != 12:
+        return None
+    formatted = "-".join(cleaned[i:i + 4] for i in range(0, 12, 4))
+    return Objection.objects.select_related("notice", "unit").filter(number=formatted).first()
+
+
+def file_sha256(name: str) -> str:
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    problem: str = ""          # the first broken link, in words; empty when the chain holds
+    notice: Notice | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def notices_chain_check() -> ChainReport:
+    """Every stored file against its hash, every notice against its predecessor, in chain order.
+
+    Stops at the first broken link: everything after it is unverifiable anyway.
+    """
+    expected_previous, checked = GENESIS_SHA256, 0
+    for position, notice in enumerate(Notice.objects.order_by("sequence").iterator(), start=1):
+        label = f"#{notice.sequence} “{notice.title}”"
+        if notice.sequence != position:
+            return ChainReport(checked, f"{label}: expected number {position} in the chain (a notice is missing).", notice)
+        if notice.previous_sha256 != expected_previous:
+            return ChainReport(checked, f"{label}: its previous hash {notice.previous_sha256} does not match "
+                                        f"the preceding notice's hash {expected_previous}.", notice)
+        if not notice.file or not default_storage.exists(notice.file.name):
+            return ChainReport(checked, f"{label}: the stored file {notice.file.name} is missing.", notice)
+        actual = file_sha256(notice.file.name)
+        if actual != notice.sha256:
+            return ChainReport(checked, f"{label}: the stored file's SHA-256 is {actual}, "
+                                        f"but the recorded hash is {notice.sha256}.", notice)
+        expected_previous = notice.sha256
+        checked += 1
+    return ChainReport(checked)
+
+
+# --- What a notice prints ------------------------------------------------------------------------
+
+def participation(campaign: Campaign) -> dict[str, dict[str, int]]:
+    """Ballots per group and channel: one GROUP BY."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = (Ballot.objects.filter(campaign=campaign).order_by().values("group__key", "channel")
+            .annotate(n=Count("pk")).values_list("group__key", "channel", "n"))
+    for key, channel, n in rows:
+        counts.setdefault(key, {})[channel] = n
+    return counts
+
+
+def _questionnaire_terms(campaign: Campaign) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """(per-unit scored questions with their weights, the grade labels with their scores)."""
+    questions = list(campaign.questionnaire.questions.filter(per_unit=True, kind__in=Question.SCORED_KINDS,
+                                                             weight__gt=0).prefetch_related("options"))
+    total = float(sum(q.weight for q in questions)) or 1.0
+    weights = [(q.text, float(q.weight) / total) for q in questions]
+    grade = next((q for q in questions if q.kind == Question.Kind.GRADE), None)
+    grades = [(o.label, float(o.score)) for o in grade.options.all() if o.score is not None] if grade else []
+    return weights, grades
+
+
+def default_body(campaign: Campaign, kind: str, organ: str, publicity: Notice | None = None) -> str:
+    when = f"{campaign.year}年"
+    if campaign.opens_at and campaign.closes_at:
+        when = (f"{document.zh_date(timezone.localdate(campaign.opens_at))}至"
+                f"{document.zh_date(timezone.localdate(campaign.closes_at))}")
+    text = (f"根据评议工作安排，{organ}于{when}组织开展了{campaign.title}。评议结束后，"
+            f"按照统一的计算方法对全部有效评议票进行了汇总计算。")
+    if kind == Notice.Kind.PUBLICITY:
+        return text + "现将评议结果予以公示，接受社会监督。"
+    period = ""
+    if publicity is not None and publicity.period_start and publicity.objection_deadline:
+        period = f"于{document.zh_date(publicity.period_start)}至{document.zh_date(publicity.objection_deadline)}"
+    return text + f"评议结果已{period}公示，现将最终评议结果通报如下。"
+
+
+def objection_url(campaign: Campaign) -> str:
+    return settings.MINPING_BASE_URL + reverse("publicity:objection", args=[campaign.slug])
+
+
+def final_closing(publicity: Notice) -> list[str]:
+    objections = list(publicity.objections.all())
+    dismissed = sum(1 for o in objections if o.status == Objection.Status.DISMISSED)
+    text = (f"评议结果已于{document.zh_date(publicity.period_start)}至{document.zh_date(publicity.objection_deadline)}"
+            f"公示（公示文件 SHA-256：{publicity.sha256}）。")
+    if not objections:
+        text += "公示期间未收到异议。"
+    else:
+        text += f"公示期间共收到异议{len(objections)}件，已全部办理答复"
+        text += f"，其中不予受理{dismissed}件。" if dismissed else "。"
+    return [text]
+
+
+def notice_data(*, campaign: Campaign, run: ScoreRun, kind: str, issued_on: dt.date, period: Period | None,
+                previous_sha256: str, title: str = "", body: str = "") -> document.NoticeData:
+    """Everything the notice of `campaign` from `run` prints, as of `issued_on`."""
+    result = run.result
+    parameters = run.parameters or {}
+    organ = settings.MINPING_ISSUING_ORGAN
+    names = dict(campaign.groups.values_list("key", "name"))
+    populations = dict(campaign.groups.values_list("key", "population_size"))
+    groups = [document.GroupInfo(key=g["key"], name=names.get(g["key"], g["key"]), weight=g["weight"], n=g["n"],
+                                 design=document.design_text(g.get("design"), populations.get(g["key"])))
+              for g in result["groups"]]
+    questions, grades = _questionnaire_terms(campaign)
+    publicity = notice_publicity(campaign) if kind == Notice.Kind.FINAL else None
+    data = document.NoticeData(
+        kind=kind, title=title or document.default_title(campaign.title, kind),
+        body=body or default_body(campaign, kind, organ, publicity),
+        campaign_title=campaign.title, issuing_organ=organ, issued_on=issued_on, level=result["level"],
+        groups=groups, participation=participation(campaign), sections=document.result_sections(result),
+        method=document.method_paragraphs(
+            result=result, parameters=parameters, groups=groups, questions=questions, grades=grades,
+            min_ballots=parameters.get("min_ballots", campaign.min_ballots),
+            threshold=parameters.get("satisfied_threshold", float(campaign.satisfied_threshold))),
+        results_json=document.result_json_text(result), run_number=run.number, input_digest=run.input_digest,
+        period=period, seal_data_url=document.seal_data_url(settings.MINPING_SEAL_IMAGE),
+        previous_sha256=previous_sha256,
+    )
+    if kind == Notice.Kind.PUBLICITY:
+        data.objection_url = objection_url(campaign)
+        data.qr = document.qr_data_url(data.objection_url)
+        data.phone = settings.MINPING_OBJECTION_PHONE
+        data.address = settings.MINPING_OBJECTION_ADDRESS
+    elif publicity is not None:
+        data.closing = final_closing(publicity)
+    return data

@@ -1,0 +1,210 @@
+"""Public notice pages, verification, the objection form; the staff preview and publish pages.
+
+Thin: reads come from `publicity.selectors`, writes from `publicity.services`. Staff pages check
+the role themselves (anonymous → login, others → 403). Rendering a notice takes a second or two;
+publishing from the page runs it inside the request (there is no job queue yet).
+"""
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from surveys import ratelimit
+from surveys.models import Campaign, Unit
+from surveys.roles import is_evaluation_staff
+
+from . import document, selectors, services, signing
+from .forms import ObjectionForm, PublishForm, VerifyForm
+from .models import Notice
+
+
+# --- Public ------------------------------------------------------------------------------------
+
+def notice_list(request):
+    return render(request, "publicity/list.html", {"notices": selectors.notices_published()})
+
+
+def notice_detail(request, pk: int):
+    notice = get_object_or_404(Notice.objects.select_related("campaign", "run"), pk=pk)
+    context = {"notice": notice, "accepts_objections": selectors.notice_accepts_objections(notice),
+               "previous": Notice.objects.filter(sha256=notice.previous_sha256).first(),
+               "next": Notice.objects.filter(previous_sha256=notice.sha256).first()}
+    return render(request, "publicity/detail.html", context)
+
+
+def notice_pdf(request, pk: int):
+    notice = get_object_or_404(Notice, pk=pk)
+    if not default_storage.exists(notice.file.name):
+        raise Http404
+    filename = f"{notice.campaign.slug}-{notice.kind}-{notice.sha256[:12]}.pdf"
+    return FileResponse(default_storage.open(notice.file.name, "rb"), as_attachment=True, filename=filename,
+                        content_type="application/pdf")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Upload a PDF or paste a hash: is it a notice this site published, unchanged?"""
+    result = None
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    if request.method == "GET" and request.GET.get("sha256"):
+        form = VerifyForm({"sha256": request.GET["sha256"]})
+    if form.is_bound:
+        client = ratelimit.client_fingerprint(request)
+        if ratelimit.over_limit("notice-verify", client, settings.MINPING_VERIFY_LIMIT):
+            return render(request, "publicity/verify.html", {"form": VerifyForm(), "limited": True}, status=429)
+        ratelimit.hit("notice-verify", client, settings.MINPING_VERIFY_WINDOW)
+        if form.is_valid():
+            result = _verify_result(form.cleaned_data)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "publicity/verify.html", {"form": form, "result": result}, status=status)
+
+
+def _verify_result(data: dict) -> dict:
+    upload = data.get("file")
+    sigs = []
+    if upload:
+        digest, content = hashlib.sha256(), bytearray()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            content += chunk
+        sha256 = digest.hexdigest()
+        sigs = signing.signatures(bytes(content))
+    else:
+        sha256 = data["sha256"]
+    notice = selectors.notice_by_sha256(sha256)
+    return {"sha256": sha256, "notice": notice, "uploaded": bool(upload), "signatures": sigs}
+
+
+def _units_of(notice: Notice) -> list[tuple[str, str]]:
+    return [(u["code"], u["name"]) for u in sorted(notice.run.result["units"], key=lambda u: (u["kind"], u["code"]))]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def objection_form(request, campaign: str):
+    """The public objection form of a campaign's publicity notice (the URL printed in the notice)."""
+    target = get_object_or_404(Campaign, slug=campaign)
+    notice = selectors.notice_publicity(target)
+    if notice is None:
+        raise Http404
+    if not selectors.notice_accepts_objections(notice):
+        return render(request, "publicity/objection_closed.html", {"notice": notice}, status=410)
+    form = ObjectionForm(request.POST or None, units=_units_of(notice))
+    if request.method == "POST":
+        client = ratelimit.client_fingerprint(request)
+        if ratelimit.over_limit("objections", client, settings.MINPING_OBJECTIONS_LIMIT):
+            message = _("Too many objections from this connection. Try again later, or call or write to us.")
+            return render(request, "publicity/objection_form.html",
+                          {"notice": notice, "form": form, "limited": message}, status=429)
+        ratelimit.hit("objections", client, settings.MINPING_OBJECTIONS_WINDOW)
+        if form.is_valid():
+            code = form.cleaned_data["unit"]
+            unit = Unit.objects.filter(code=code).first() if code else None
+            try:
+                objection = services.objection_file(notice=notice, unit=unit, text=form.cleaned_data["text"],
+                                                    contact=form.cleaned_data["contact"])
+            except services.ObjectionRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                return render(request, "publicity/objection_done.html", {"notice": notice, "objection": objection})
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "publicity/objection_form.html", {"notice": notice, "form": form}, status=status)
+
+
+@never_cache
+def objection_status(request):
+    """Look up an objection by its confirmation number: status and reply (never the contact)."""
+    number = request.GET.get("number", "").strip()
+    objection, looked_up = None, bool(number)
+    if number:
+        client = ratelimit.client_fingerprint(request)
+        if ratelimit.over_limit("objection-status", client, settings.MINPING_VERIFY_LIMIT):
+            return render(request, "publicity/objection_status.html", {"number": number, "limited": True}, status=429)
+        ratelimit.hit("objection-status", client, settings.MINPING_VERIFY_WINDOW)
+        objection = selectors.objection_by_number(number)
+    return render(request, "publicity/objection_status.html",
+                  {"number": number, "objection": objection, "looked_up": looked_up},
+                  status=404 if looked_up and objection is None else 200)
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+def _require_staff(user) -> None:
+    if not is_evaluation_staff(user):
+        raise PermissionDenied
+
+
+def _kind(kind: str) -> str:
+    if kind not in Notice.Kind.values:
+        raise Http404
+    return kind
+
+
+@login_required
+def staff_index(request):
+    _require_staff(request.user)
+    rows = []
+    for campaign in Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-year", "slug"):
+        rows.append({"campaign": campaign, "notices": list(campaign.notices.order_by("sequence")),
+                     "kinds": [{"kind": k, "label": label,
+                                "problems": services.publish_problems(campaign=campaign, kind=k)}
+                               for k, label in Notice.Kind.choices]})
+    return render(request, "publicity/staff.html", {"rows": rows, "form": PublishForm()})
+
+
+def _staff_render(request, campaign: str, kind: str, *, pdf: bool):
+    _require_staff(request.user)
+    target = get_object_or_404(Campaign, slug=campaign)
+    try:
+        return services.notice_render(campaign=target, kind=_kind(kind), title=request.GET.get("title", ""),
+                                      body=request.GET.get("body", ""), pdf=pdf)
+    except services.PublishRefused as refused:
+        messages.error(request, str(refused))
+        return None
+
+
+@login_required
+def staff_preview(request, campaign: str, kind: str):
+    """The notice as HTML in the browser: the same template as the PDF."""
+    rendered = _staff_render(request, campaign, kind, pdf=False)
+    if rendered is None:
+        return redirect("publicity:staff")
+    return HttpResponse(document.notice_html(rendered.data, preview=True))
+
+
+@login_required
+def staff_preview_pdf(request, campaign: str, kind: str):
+    rendered = _staff_render(request, campaign, kind, pdf=True)
+    if rendered is None:
+        return redirect("publicity:staff")
+    response = HttpResponse(rendered.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{campaign}-{kind}-preview.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def staff_publish(request, campaign: str, kind: str):
+    _require_staff(request.user)
+    target = get_object_or_404(Campaign, slug=campaign)
+    form = PublishForm(request.POST)
+    form.is_valid()
+    try:
+        notice = services.notice_publish(campaign=target, kind=_kind(kind), actor=request.user,
+                                         title=form.cleaned_data.get("title", ""),
+                                         body=form.cleaned_data.get("body", ""))
+    except services.PublishRefused as refused:
+        for reason in refused.reasons:
+            messages.error(request, reason)
+        return redirect("publicity:staff")
+    messages.success(request, _("Published. SHA-256: %(sha)s") % {"sha": notice.sha256})
+    return redirect("publicity:detail", pk=notice.pk)
