@@ -40,6 +40,8 @@ def test_a_hundred_thousand_rows_import_in_bounded_memory(tmp_path, residents):
     big_peak, big = _peak_mib(residents, _big_csv(tmp_path / "big.csv", residents, ROWS))
     assert (small, big) == (ROWS // 20, ROWS)
     assert Ballot.objects.filter(channel="paper").count() == ROWS + ROWS // 20
-    # Twenty times the rows, about the same memory: nothing grows with the file.
-    assert big_peak < 1.5 * small_peak + 5, (small_peak, big_peak)
-    assert big_peak < 64, big_peak
+    # Twenty times the rows: memory held in proportion to the file would be ~20× (and, at 100,000
+    # ballots of tuples and ids, well over 50 MiB). What remains is batch-sized, plus the
+    # garbage collector's timing, which depends on what ran before in the same process.
+    assert big_peak < 5 * small_peak + 5, (small_peak, big_peak)
+    assert big_peak < 32, big_peak
