@@ -123,8 +123,11 @@ def seed_demo(*, ballots: int = 20_000, seed: int = 2026, base_url: str, today: 
 def delete_demo() -> None:
     """Remove the demo campaign, its ballots and the demo city (audit events stay)."""
     campaign = Campaign.objects.get(slug=CAMPAIGN_SLUG)
-    BallotUnitScore.objects.filter(ballot__campaign=campaign).delete()
-    Answer.objects.filter(ballot__campaign=campaign).delete()
+    # `ballot_id IN (ballots of the campaign)` rather than a join: PostgreSQL then deletes by the
+    # ballot_id index whatever its statistics say (a join delete went quadratic in tests).
+    ballots = Ballot.objects.filter(campaign=campaign).values("id")
+    BallotUnitScore.objects.filter(ballot_id__in=ballots).delete()
+    Answer.objects.filter(ballot_id__in=ballots).delete()
     Ballot.objects.filter(campaign=campaign).delete()
     questionnaire = campaign.questionnaire
     campaign.delete()

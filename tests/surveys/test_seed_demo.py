@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 
 from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, CensusMargin, Region, Unit
@@ -40,6 +40,9 @@ def seeded(django_db_setup, django_db_blocker):
         outer.__enter__()
         try:
             call_command("seed_demo", seed=7, stdout=open("/dev/null", "w"))
+            # Check the deferred foreign keys now, once: otherwise PostgreSQL queues them and
+            # every test's teardown checks (and rolls back) all 400,000 of them again.
+            connection.check_constraints()
             yield Campaign.objects.get(slug="demo-2026")
         finally:
             transaction.set_rollback(True)
