@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scoring.models import ScoreRun
 from surveys.models import Ballot, Campaign, Question
@@ -15,7 +16,6 @@ from surveys.models import Ballot, Campaign, Question
 from . import document
 from .calendar import Period
 from .models import GENESIS_SHA256, Notice, Objection
-
 
 # --- Notices ------------------------------------------------------------------------------------
 
@@ -82,16 +82,21 @@ def notices_chain_check() -> ChainReport:
     for position, notice in enumerate(Notice.objects.order_by("sequence").iterator(), start=1):
         label = f"#{notice.sequence} “{notice.title}”"
         if notice.sequence != position:
-            return ChainReport(checked, f"{label}: expected number {position} in the chain (a notice is missing).", notice)
+            return ChainReport(checked, _("%(notice)s: expected number %(n)d in the chain (a notice is missing).")
+                               % {"notice": label, "n": position}, notice)
         if notice.previous_sha256 != expected_previous:
-            return ChainReport(checked, f"{label}: its previous hash {notice.previous_sha256} does not match "
-                                        f"the preceding notice's hash {expected_previous}.", notice)
+            return ChainReport(checked, _("%(notice)s: its previous hash %(previous)s does not match the preceding "
+                                          "notice's hash %(expected)s.")
+                               % {"notice": label, "previous": notice.previous_sha256, "expected": expected_previous},
+                               notice)
         if not notice.file or not default_storage.exists(notice.file.name):
-            return ChainReport(checked, f"{label}: the stored file {notice.file.name} is missing.", notice)
+            return ChainReport(checked, _("%(notice)s: the stored file %(file)s is missing.")
+                               % {"notice": label, "file": notice.file.name}, notice)
         actual = file_sha256(notice.file.name)
         if actual != notice.sha256:
-            return ChainReport(checked, f"{label}: the stored file's SHA-256 is {actual}, "
-                                        f"but the recorded hash is {notice.sha256}.", notice)
+            return ChainReport(checked, _("%(notice)s: the stored file's SHA-256 is %(actual)s, but the recorded hash "
+                                          "is %(recorded)s.") % {"notice": label, "actual": actual,
+                                                                 "recorded": notice.sha256}, notice)
         expected_previous = notice.sha256
         checked += 1
     return ChainReport(checked)

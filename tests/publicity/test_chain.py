@@ -31,7 +31,7 @@ def test_notices_form_one_chain(chain):
     first, second = chain
     assert first.previous_sha256 == GENESIS_SHA256
     assert second.previous_sha256 == first.sha256 and second.sequence == 2
-    assert "2 notice(s) verified" in _verify()
+    assert "已校验 2 份公告" in _verify()
 
 
 def test_an_altered_file_breaks_the_chain_at_that_notice(chain):
@@ -41,7 +41,7 @@ def test_an_altered_file_breaks_the_chain_at_that_notice(chain):
     data[len(data) // 2] ^= 0x01
     default_storage.delete(first.file.name)
     default_storage.save(first.file.name, ContentFile(bytes(data)))
-    with pytest.raises(CommandError, match=r"#1 .*stored file's SHA-256"):
+    with pytest.raises(CommandError, match=r"#1 .*存储文件的 SHA-256"):
         _verify()
 
 
@@ -49,7 +49,7 @@ def test_an_altered_stored_hash_breaks_the_chain(chain):
     second = chain[1]
     with connection.cursor() as cursor:  # what the model refuses, done behind its back
         cursor.execute(f"UPDATE {Notice._meta.db_table} SET sha256 = %s WHERE id = %s", ["f" * 64, second.pk])
-    with pytest.raises(CommandError, match=r"#2 .*recorded hash is f{64}"):
+    with pytest.raises(CommandError, match=r"#2 .*记录的哈希值为 f{64}"):
         _verify()
 
 
@@ -57,5 +57,5 @@ def test_an_altered_previous_hash_breaks_the_link(chain):
     second = chain[1]
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {Notice._meta.db_table} SET previous_sha256 = %s WHERE id = %s", ["e" * 64, second.pk])
-    with pytest.raises(CommandError, match=r"#2 .*previous hash e{64}"):
+    with pytest.raises(CommandError, match=r"#2 .*上一份哈希值 e{64}"):
         _verify()

@@ -30,10 +30,10 @@ def _publish_cmd(slug, kind):
 def test_publicity_refused_while_open_and_for_a_provisional_run(db):
     campaign = scored_campaign_data()
     score_run_create(campaign=campaign, actor="tests")  # provisional: the campaign is open
-    with pytest.raises(CommandError, match="close it and score it"):
+    with pytest.raises(CommandError, match="发布前须先结束并评分"):
         _publish_cmd(campaign.slug, "publicity")
     campaign_set_status(campaign=campaign, status=Campaign.Status.CLOSED, actor="tests")
-    with pytest.raises(CommandError, match="not been scored"):
+    with pytest.raises(CommandError, match="尚未评分"):
         _publish_cmd(campaign.slug, "publicity")
     assert not Notice.objects.exists()
     assert not ScoreRun.objects.filter(frozen=True).exists()
@@ -43,7 +43,7 @@ def test_publicity_refused_when_latest_run_is_provisional(scored):
     # A scored campaign whose latest run is provisional cannot arise through the services; forge one.
     ScoreRun.objects.create(campaign=scored, number=99, input_digest="x", provisional=True, created_by_label="t",
                             result=scored.score_runs.get(number=1).result)
-    with pytest.raises(PublishRefused, match="provisional"):
+    with pytest.raises(PublishRefused, match="临时结果"):
         notice_publish(campaign=scored, kind="publicity", actor="tests", now=PUBLISHED_AT)
 
 
@@ -60,7 +60,7 @@ def test_publish_stores_the_file_with_its_hash_freezes_the_run_and_moves_the_cam
     assert scored.status == Campaign.Status.PUBLICIZED
     assert AuditEvent.objects.filter(action="notice.publish.publicity", object_id=str(notice.pk)).exists()
     assert AuditEvent.objects.filter(action="campaign.status", data__to="publicized").exists()
-    with pytest.raises(CommandError, match="already been published"):
+    with pytest.raises(CommandError, match="公示已发布"):
         _publish_cmd(scored.slug, "publicity")
 
 
@@ -81,7 +81,7 @@ def test_notice_command_writes_a_preview_and_publishes_nothing(scored, tmp_path)
 
 
 def test_final_refused_before_publicity_then_before_period_end_then_with_unanswered_objection(scored, staff):
-    with pytest.raises(PublishRefused, match="no publicity notice"):
+    with pytest.raises(PublishRefused, match="尚未发布公示"):
         notice_publish(campaign=scored, kind="final", actor="tests", now=AFTER_PERIOD)
     publicity = notice_publish(campaign=scored, kind="publicity", actor="tests", now=PUBLISHED_AT)
     objection = objection_file(notice=publicity, text="得分有误", now=PUBLISHED_AT + dt.timedelta(days=1))
@@ -101,7 +101,7 @@ def test_final_refused_before_publicity_then_before_period_end_then_with_unanswe
 
 def test_final_refusal_from_the_command_is_a_clear_message(scored):
     _publish_cmd(scored.slug, "publicity")  # today: the period has just begun
-    with pytest.raises(CommandError, match="publicity period .* runs until"):
+    with pytest.raises(CommandError, match="公示期至 .* 止"):
         _publish_cmd(scored.slug, "final")
 
 
