@@ -3,9 +3,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
@@ -418,18 +420,33 @@ class PaperImportAdmin(admin.ModelAdmin):
         return render(request, "admin/surveys/paperimport/upload.html", context)
 
     def _confirm(self, request):
+        """Import the checked file, showing the rows done as they go (large files take minutes)."""
         try:
             pending = paper.pending_import(request.POST.get("token", ""))
         except paper.PaperImportError as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:surveys_paperimport_upload"))
+        context = {**self.admin_site.each_context(request), "title": _("Import paper ballots"), "opts": self.model._meta}
+        page = render_to_string("admin/surveys/paperimport/progress.html", context, request=request)
+        head, tail = page.split("<!-- progress -->")
+        return StreamingHttpResponse(self._import_progress(request.user, pending, head, tail),
+                                     content_type="text/html; charset=utf-8")
+
+    @staticmethod
+    def _import_progress(user, pending, head, tail):
+        yield head
+        steps = paper.paper_import_steps(actor=user, **pending)
         try:
-            result = paper.import_paper_ballots(actor=request.user, **pending)
+            while True:
+                rows = next(steps)
+                yield "<li>" + _("%(n)d rows done …") % {"n": rows} + "</li>\n"
+        except StopIteration as finished:
+            result = finished.value
         finally:
             pending["path"].unlink(missing_ok=True)
         if result.ok:
-            self.message_user(request, _("%(n)d paper ballots imported.") % {"n": result.ballots}, messages.SUCCESS)
+            yield '<li class="success">' + _("%(n)d paper ballots imported.") % {"n": result.ballots} + "</li>"
         else:  # the database changed since the check (e.g. the same file imported meanwhile)
             problems = [str(p) for p in result.problems] or [_("This file was already imported.")]
-            self.message_user(request, "；".join(problems[:20]), messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:surveys_paperimport_changelist"))
+            yield '<li class="errornote">' + escape("；".join(problems[:20])) + "</li>"
+        yield tail

@@ -10,7 +10,7 @@ import hashlib
 import io
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,9 +228,28 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_paper_ballots(*, group: EvaluatorGroup, path: Path, actor, dry_run: bool = False, force: bool = False,
-                         filename: str | None = None) -> ImportResult:
-    """Import every data row of `path` as one paper ballot — all rows, or none if any is invalid."""
+PROGRESS_EVERY = 1000
+
+
+def import_paper_ballots(**arguments) -> ImportResult:
+    """Import every data row of a file as one paper ballot — all rows, or none if any is invalid.
+
+    Arguments as for `paper_import_steps`, which this runs to the end.
+    """
+    steps = paper_import_steps(**arguments)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as finished:
+            return finished.value
+
+
+def paper_import_steps(*, group: EvaluatorGroup, path: Path, actor, dry_run: bool = False, force: bool = False,
+                       filename: str | None = None) -> Generator[int, None, ImportResult]:
+    """The import as a generator: yields the number of rows read every PROGRESS_EVERY rows (for a
+    progress display) and returns the ImportResult. Run it to the end in one thread; closing it
+    early rolls everything back.
+    """
     if group.campaign.status not in IMPORTABLE_STATUSES:
         return ImportResult(problems=[RowProblem(None, "-", _("Paper ballots can be imported while the campaign is "
                                                               "open or closed, not when it is “%(status)s”.")
@@ -255,6 +274,8 @@ def import_paper_ballots(*, group: EvaluatorGroup, path: Path, actor, dry_run: b
                 if len(batch) >= BATCH_BALLOTS:
                     batch.write()
             result.ballots += 1
+            if result.ballots % PROGRESS_EVERY == 0:
+                yield result.ballots
         if result.ballots == 0 and not result.problems:
             result.problems.append(RowProblem(None, "-", _("The file holds no ballots (data starts in row 3).")))
         if result.problems or dry_run:

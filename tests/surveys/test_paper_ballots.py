@@ -238,9 +238,18 @@ class TestAdminUpload:
         assert checked.status_code == 200 and checked.context["result"].ballots == 2
         assert Ballot.objects.count() == 0  # checking imports nothing
         confirmed = client.post(self.URL, {"confirm": "1", "token": checked.context["token"]})
-        assert confirmed.status_code == 302
+        assert "已导入 2 张纸质评议票" in b"".join(confirmed.streaming_content).decode()
         assert Ballot.objects.filter(channel="paper").count() == 2
         assert PaperImport.objects.get().filename == "ballots.csv"
+
+    def test_a_large_file_shows_its_progress(self, client, staff, tmp_path, residents):
+        client.force_login(staff)
+        path = self._file(tmp_path, residents, [["D1", "60+", "F", "5"]] * 2500)
+        with path.open("rb") as handle:
+            token = client.post(self.URL, {"group": residents.pk, "file": handle}).context["token"]
+        page = b"".join(client.post(self.URL, {"confirm": "1", "token": token}).streaming_content).decode()
+        assert page.index("已处理 1000 行") < page.index("已处理 2000 行") < page.index("已导入 2500 张")
+        assert Ballot.objects.count() == 2500
 
     def test_problems_are_listed_and_no_confirm_is_offered(self, client, staff, tmp_path, residents):
         client.force_login(staff)
