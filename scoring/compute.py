@@ -107,6 +107,19 @@ def _check_cells(spec: dict, cells: list[tuple]) -> None:
                     "which has no census margin.")
 
 
+def _check_stored_cells(spec: dict, row_of: dict, sums: list) -> None:
+    """Every cell key stored with the unit scores must be a cell the ballots' profiles give under
+    the current design keys. Always so (a group's design is frozen before it has ballots); this
+    guards against mixing cells of another design instead of failing on a missing key or, worse,
+    scoring them."""
+    stray = {row[0] for row in sums} - row_of.keys()
+    if stray:
+        raise ScoringError(
+            f"Group “{spec['key']}”: stored ballot scores carry weighting cells that no ballot has under "
+            f"the group's design ({', '.join(spec['keys']) or 'unweighted'}), e.g. {sorted(map(str, stray))[0]}; "
+            "their cell keys are out of date.")
+
+
 def group_result(spec: dict, sums: GroupSums, level: float) -> GroupResult:
     """Domain means and satisfied shares of every unit the group rates, from the cell sums."""
     units = list(spec["units"])
@@ -116,6 +129,7 @@ def group_result(spec: dict, sums: GroupSums, level: float) -> GroupResult:
         return result
     _check_cells(spec, cells)
     row_of = {cell: i for i, cell in enumerate(cells)}
+    _check_stored_cells(spec, row_of, sums.sums)
     col_of = {unit: j for j, unit in enumerate(units)}
     n = np.array([sums.cells[c] for c in cells], float)
     shape = (len(cells), len(units))

@@ -1,8 +1,9 @@
 """Reads for scoring: sufficient statistics from the database, and what the results pages show.
 
 The heavy reads are two GROUP BY queries per evaluator group (DESIGN.md §4): the database
-reduces millions of ballot scores to one row per (weighting cell, unit); nothing here loops
-over ballots or answers in Python.
+reduces millions of ballot scores to one row per (weighting cell, unit) — from the score table
+alone, whose rows carry their ballot's cell key — and nothing here loops over ballots or answers
+in Python.
 """
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from django.db import connection
 from django.db.models import Avg, BigIntegerField, Case, Count, F, FloatField, Func, Q, Sum, When
 from django.db.models.fields.json import KeyTextTransform
 
+from surveys.ballots import cell_levels
 from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Question, Unit, UnitContact
 from surveys.roles import is_evaluation_staff
 
@@ -38,8 +40,8 @@ def _sums():
 
 
 def _reporting_memory() -> None:
-    """Let PostgreSQL hash the group's ballots in memory for the join (the default 4 MB work_mem
-    spills a million ballots to disk). SET LOCAL ends with the caller's transaction."""
+    """Let PostgreSQL aggregate in memory (the default 4 MB work_mem may spill the hash tables of
+    the parallel workers to disk). SET LOCAL ends with the caller's transaction."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
@@ -60,7 +62,13 @@ class GroupSums:
 
 
 def group_sums(*, group_id: int, keys: list[str], threshold: float) -> GroupSums:
-    """The two GROUP BY queries of one group: cell totals and per-(cell, unit) score sums."""
+    """The two GROUP BY queries of one group: cell totals and per-(cell, unit) score sums.
+
+    Cell totals come from the ballots' profiles (every ballot counts, rated units or not); score
+    sums from BallotUnitScore alone, grouped by its stored cell key (no join with ~n ballots),
+    read back into the same level tuples. A stored key that the current design would not give
+    shows up as a cell no ballot has; `scoring.compute` refuses to score it.
+    """
     _reporting_memory()
     ballot_keys = {f"k{i}": KeyTextTransform(key, "profile") for i, key in enumerate(keys)}
     ballots = Ballot.objects.filter(group_id=group_id).order_by()
@@ -71,15 +79,13 @@ def group_sums(*, group_id: int, keys: list[str], threshold: float) -> GroupSums
     else:  # an unweighted group is one cell (values() without fields would group by every column)
         total = ballots.count()
         cells = {(): total} if total else {}
-    score_keys = {f"k{i}": KeyTextTransform(key, "ballot__profile") for i, key in enumerate(keys)}
     sum_y, sum_y2, scale_y, scale_y2 = _sums()
     sum_rows = (
-        BallotUnitScore.objects.filter(group_id=group_id).order_by().annotate(**score_keys)
-        .values(*score_keys, "unit_id")
+        BallotUnitScore.objects.filter(group_id=group_id).order_by().values("cell", "unit_id")
         .annotate(n=Count("pk"), sy=sum_y, syy=sum_y2, yes=Count("pk", filter=Q(score__gte=threshold)))
-        .values_list(*score_keys, "unit_id", "n", "sy", "syy", "yes")
+        .values_list("cell", "unit_id", "n", "sy", "syy", "yes")
     )
-    sums = [(tuple(row[:len(keys)]), *row[len(keys):]) for row in sum_rows]
+    sums = [(cell_levels(cell, len(keys)), *rest) for cell, *rest in sum_rows]
     return GroupSums(cells=cells, sums=sums, scales=(scale_y, scale_y2))
 
 

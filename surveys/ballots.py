@@ -76,6 +76,7 @@ class BallotSheet:
         self.units_by_code = {u.code: u for u in self.units}
         self.profile_questions = [q for q in self.questions if not q.per_unit]
         self.unit_questions = [q for q in self.questions if q.per_unit]
+        self.design_keys = self.group.design_keys()  # frozen with the group once the campaign opens
 
 
 def ballot_sheet(group: EvaluatorGroup) -> BallotSheet:
@@ -84,6 +85,34 @@ def ballot_sheet(group: EvaluatorGroup) -> BallotSheet:
     units = list(group.units.filter(active=True).order_by("code"))
     options = {q.key: {o.value: o for o in q.options.all()} for q in questions}
     return BallotSheet(campaign=group.campaign, group=group, questions=questions, units=units, options=options)
+
+
+# --- Weighting cells --------------------------------------------------------------------------
+
+# ASCII "unit separator": a control character, never part of an option value (short labels/slugs).
+# Cheaper to store, hash and group by than JSON text ("D1\x1f60+\x1fF" is 8 bytes, the JSON
+# array 16), which matters at tens of millions of score rows.
+CELL_SEPARATOR = "\x1f"
+
+
+def cell_key(design_keys: list[str], profile: dict) -> str:
+    """A ballot's weighting cell in its group: its profile answers to the group's design keys, in
+    order, joined by CELL_SEPARATOR; an unanswered key is an empty part; no design keys: "".
+
+    Stored with every score row (`BallotUnitScore.cell`) by BallotBatch, the demo seeder and the
+    migration that filled existing rows; `cell_levels` reads it back.
+    """
+    return CELL_SEPARATOR.join("" if profile.get(key) is None else str(profile[key]) for key in design_keys)
+
+
+def cell_levels(cell: str, width: int) -> tuple:
+    """The levels of a stored cell key, None for an unanswered key: what `profile->>key` gives.
+
+    A key that does not have `width` parts (the group's design changed after it was stored) comes
+    back with its own number of parts, so it matches no cell of the current design.
+    """
+    parts = cell.split(CELL_SEPARATOR) if width or cell else []
+    return tuple(part or None for part in parts)
 
 
 # Sheets of open campaigns, per process: {group id: (loaded at, sheet)}.
@@ -346,7 +375,7 @@ class BallotBatch:
                              suspected_duplicate))
         self.answers += [(ballot_id, a.question.id, a.unit.id if a.unit else None, a.option.id if a.option else None,
                           a.number, a.text, list(a.choices) if a.choices is not None else None) for a in clean]
-        self.scores += _unit_scores(ballot_id, self.sheet, clean)
+        self.scores += _unit_scores(ballot_id, self.sheet, clean, cell_key(self.sheet.design_keys, profile))
         return ballot_id
 
     def write(self) -> None:
@@ -355,11 +384,11 @@ class BallotBatch:
                              "suspected_duplicate"), self.ballots)
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
                     self.answers)
-        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score"), self.scores)
+        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell"), self.scores)
         self.ballots, self.answers, self.scores = [], [], []
 
 
-def _unit_scores(ballot_id, sheet: BallotSheet, clean: list[CleanAnswer]):
+def _unit_scores(ballot_id, sheet: BallotSheet, clean: list[CleanAnswer], cell: str):
     pairs: dict[int, list[tuple[float, float]]] = {}
     for answer in clean:
         if answer.unit is not None and answer.question.is_scored:
@@ -368,4 +397,4 @@ def _unit_scores(ballot_id, sheet: BallotSheet, clean: list[CleanAnswer]):
     for unit_id, unit_pairs in pairs.items():
         score = weighted_unit_score(unit_pairs)
         if score is not None:
-            yield ballot_id, group_id, unit_id, score
+            yield ballot_id, group_id, unit_id, score, cell

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
+from .ballots import cell_key
 from .bulk import insert_rows
 from .models import (
     Answer,
@@ -248,6 +249,7 @@ class _Simulator:
         self.city = city
         self.today = today
         self.groups = {g.key: g for g in campaign.groups.all()}
+        self.design_keys = {g.id: g.design_keys() for g in self.groups.values()}
         self.questions = list(campaign.questionnaire.questions.prefetch_related("options"))
         self.per_unit = [q for q in self.questions if q.per_unit and q.is_scored]
         self.overall = next(q for q in self.per_unit if not q.is_dimension)
@@ -297,8 +299,9 @@ class _Simulator:
         person = (AGE_EFFECT[profile["age"]] + (1.0 if profile["sex"] == "F" else 0.0)
                   + self.district_effect[profile["district"]] + GROUP_LENIENCY[group.key] + rng.normal(0, 6))
         answer_dimensions = group.key == "delegates" or rng.random() < 0.5
+        cell = cell_key(self.design_keys[group.id], profile)
         for unit in self._units_rated(group, profile):
-            self._rate(ballot, group, unit, person, answer_dimensions)
+            self._rate(ballot, group, unit, person, answer_dimensions, cell)
         if self.comment is not None and rng.random() < 0.05:
             self._answer(ballot, self.comment, None, text=COMMENTS[int(rng.integers(len(COMMENTS)))])
         if len(self.pending_answers) >= self.BATCH:
@@ -339,7 +342,7 @@ class _Simulator:
         chosen = self.rng.choice(len(units), size=k, replace=False, p=weights / weights.sum())
         return [units[i] for i in sorted(chosen)]
 
-    def _rate(self, ballot: Ballot, group, unit: Unit, person: float, answer_dimensions: bool) -> None:
+    def _rate(self, ballot: Ballot, group, unit: Unit, person: float, answer_dimensions: bool, cell: str) -> None:
         rng = self.rng
         latent = self.quality[unit.id] + person + rng.normal(0, 9)
         pairs = [self._grade(ballot, unit, self.overall, latent)]
@@ -347,7 +350,7 @@ class _Simulator:
             for question in self.dimensions:
                 value = latent + self.dim_effect[(unit.id, question.id)] + rng.normal(0, 6)
                 pairs.append(self._grade(ballot, unit, question, value))
-        self.pending_scores.append((ballot, group.id, unit.id, weighted_unit_score(pairs)))
+        self.pending_scores.append((ballot, group.id, unit.id, weighted_unit_score(pairs), cell))
 
     def _grade(self, ballot: Ballot, unit: Unit, question: Question, latent: float) -> tuple[float, float]:
         value = next(v for cut, v in GRADE_CUTS if latent >= cut)
@@ -362,7 +365,7 @@ class _Simulator:
     def _flush(self) -> None:
         insert_rows(Ballot, ("id", "campaign_id", "group_id", "channel", "received_on", "profile"), self.pending_ballots)
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "text"), self.pending_answers)
-        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score"), self.pending_scores)
+        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell"), self.pending_scores)
         self.pending_ballots, self.pending_answers, self.pending_scores = [], [], []
 
 

@@ -453,6 +453,12 @@ class BallotUnitScore(models.Model):
     group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     score = models.FloatField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(100)])
+    # The ballot's weighting cell in its group (`surveys.ballots.cell_key`: the profile answers to the
+    # group's design keys), stored with the score so that scoring groups this table alone (DESIGN.md §4).
+    # A group's design is frozen once its campaign opens and ballots exist only from then on, so a stored
+    # cell stays right; scoring still refuses cells that no ballot has under the current design.
+    # Text, not varchar(n): same storage in PostgreSQL, and no design is too wide for a cap to refuse.
+    cell = models.TextField(_("weighting cell"), blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("ballot unit score")

@@ -124,3 +124,16 @@ def test_grade_bands_come_from_the_campaign(open_campaign, bands, expected):
     open_campaign.save()
     run = score_run_create(campaign=open_campaign, actor="tests")
     assert {u["grade"] for u in run.result["units"] if not u["suppressed"]} == {expected}
+
+
+@pytest.mark.parametrize("group,stale", [("residents", "D1"), ("delegates", "D1")])
+def test_score_rows_whose_cells_another_design_gave_are_refused(open_campaign, group, stale):
+    """Cells are stored at write time; keys the current design would not give are never mixed in."""
+    from scoring.models import ScoreRun
+    from scoring.services import ScoringError
+
+    row = BallotUnitScore.objects.filter(group__key=group).order_by("pk").first()
+    BallotUnitScore.objects.filter(pk=row.pk).update(cell=stale)
+    with pytest.raises(ScoringError, match=group):
+        score_run_create(campaign=open_campaign, actor="tests")
+    assert not ScoreRun.objects.exists()

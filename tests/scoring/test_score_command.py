@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from scoring.models import ScoreRun, UnitScore
 from scoring.services import ScoringRefused, score_run_create
@@ -127,7 +128,7 @@ def test_verify_detects_a_changed_ballot(open_campaign):
 
     BallotUnitScore.objects.filter(pk=BallotUnitScore.objects.order_by("pk").first().pk).update(score=0)
     out = StringIO()
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError), translation.override("en"):  # the message is translated (zh-hans default)
         call_command("score", open_campaign.slug, "--verify", "1", stdout=out)
     assert "digest" in out.getvalue().lower()
 
