@@ -10,15 +10,12 @@ runs in a forked child so that its peak memory (max RSS) is its own.
 """
 import argparse
 import csv
-import multiprocessing
 import os
 import platform
 import random
-import resource
 import secrets
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -36,6 +33,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 
+from bench.forked import measure  # noqa: E402
 from surveys.models import Answer, Ballot, BallotUnitScore, EvaluatorGroup, PaperImport  # noqa: E402
 
 GRADES = ("5", "4", "满意", "基本满意", "2")
@@ -115,28 +113,6 @@ def bulk_create_same(group_id: int, rows: int) -> int:
             Ballot.objects.bulk_create(ballots)
             Answer.objects.bulk_create(answers, batch_size=5000)
     return rows
-
-
-def _child(queue, function, args):
-    connections.close_all()  # the child opens its own connection
-    started = time.perf_counter()
-    count = function(*args)
-    seconds = time.perf_counter() - started
-    queue.put((count, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-
-
-def measure(function, *args) -> tuple[int, float, float]:
-    """Run `function` in a forked child: (rows, seconds, peak MiB of the child)."""
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_child, args=(queue, function, args))
-    child.start()
-    result = queue.get()
-    child.join()
-    if child.exitcode:
-        raise SystemExit(f"{function.__name__} failed (exit {child.exitcode})")
-    return result
 
 
 def main() -> None:

@@ -12,15 +12,12 @@ from a parent that has already loaded WeasyPrint and the CJK fonts once. No data
 import argparse
 import datetime as dt
 import io
-import multiprocessing
 import os
 import platform
 import random
-import resource
 import secrets
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +31,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench.forked import measure  # noqa: E402
 from publicity import document  # noqa: E402
 from publicity.calendar import working_day_period  # noqa: E402
 
@@ -124,25 +122,6 @@ def render_bare(units: int) -> tuple[int, int]:
     return len(PdfReader(io.BytesIO(pdf)).pages), len(pdf)
 
 
-def _child(queue, function, args):
-    started = time.perf_counter()
-    pages, size = function(*args)
-    seconds = time.perf_counter() - started
-    queue.put((pages, size, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
-
-
-def measure(function, *args):
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_child, args=(queue, function, args))
-    child.start()
-    result = queue.get()
-    child.join()
-    if child.exitcode:
-        raise SystemExit(f"{function.__name__} failed (exit {child.exitcode})")
-    return result
-
-
 def warm_up() -> None:
     """Load WeasyPrint, Pango and the CJK fonts once, in the parent, so that neither phase pays for it."""
     from minping.pdf import render_pdf
@@ -160,7 +139,8 @@ def main() -> None:
     results = {}
     for name, function in (("bare table (baseline)", render_bare), ("notice", render_notice)):
         runs = [measure(function, args.units) for _ in range(args.repeat)]
-        results[name] = min(runs, key=lambda r: r[2])
+        (pages, size), seconds, peak = min(runs, key=lambda run: run[1])
+        results[name] = (pages, size, seconds, peak)
     baseline = results["bare table (baseline)"][2]
     print(f"PDF notice: {args.units} units (tables per kind, forest plots, PDF/A-3b with results.json)")
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
