@@ -13,7 +13,6 @@ import csv
 import os
 import platform
 import random
-import secrets
 import sys
 import tempfile
 import uuid
@@ -21,17 +20,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.settings.base")
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("MINPING_VAR_DIR", tempfile.mkdtemp(prefix="minping-bench-"))
-os.environ["DEBUG"] = "0"
+from bench.environment import setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from bench.forked import measure  # noqa: E402
 from surveys.models import Answer, Ballot, BallotUnitScore, EvaluatorGroup, PaperImport  # noqa: E402
@@ -95,7 +90,7 @@ def bulk_create_same(group_id: int, rows: int) -> int:
     label_to_value = {"满意": "4", "基本满意": "3"}
     units = list(group.units.order_by("code"))
     rng = random.Random(1)
-    today = django.utils.timezone.localdate()
+    today = timezone.localdate()
     with transaction.atomic():
         for start in range(0, rows, 1000):
             ballots, answers = [], []

@@ -15,21 +15,14 @@ import io
 import os
 import platform
 import random
-import secrets
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.settings.base")
-os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-os.environ.setdefault("MINPING_VAR_DIR", tempfile.mkdtemp(prefix="minping-bench-"))
-os.environ["DEBUG"] = "0"
+from bench.environment import setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from bench.forked import measure  # noqa: E402
 from publicity import document  # noqa: E402
