@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from scoring.models import ScoreRun
 from scoring.services import score_run_freeze
-from surveys.audit import audit_record
+from surveys.audit import actor_parts, audit_record
 from surveys.codes import ALPHABET
 from surveys.models import Campaign, Unit
 from surveys.services import PROCESS_TARGETS, campaign_set_status
@@ -162,7 +162,7 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
     name = default_storage.save(f"notices/{issued_on.year}/{sequence:05d}-{locked.slug}-{kind}-{sha256[:12]}.pdf",
                                 ContentFile(pdf))
     try:
-        user = actor if getattr(actor, "is_authenticated", False) else None
+        user, label = actor_parts(actor)
         period = rendered.data.period
         notice = Notice.objects.create(
             sequence=sequence, campaign=locked, run=rendered.run, kind=kind, title=rendered.data.title,
@@ -170,7 +170,7 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
             period_start=period.start if period else None, objection_deadline=period.end if period else None,
             working_days=(period.working_days or None) if period else None,
             file=name, size=len(pdf), sha256=sha256, previous_sha256=previous, signed=signed,
-            published_at=now, published_by=user, published_by_label=(user.get_username() if user else str(actor))[:150],
+            published_at=now, published_by=user, published_by_label=label,
         )
         score_run_freeze(run=rendered.run, actor=actor)
         target = Status.PUBLICIZED if kind == Kind.PUBLICITY else Status.FINAL
@@ -229,10 +229,9 @@ def objection_answer(*, objection: Objection, reply: str, actor, status: str = O
     locked = Objection.objects.select_for_update().get(pk=objection.pk)
     if not locked.is_open:
         raise ObjectionRefused(_("Objection %(number)s has already been answered.") % {"number": locked.number})
-    user = actor if getattr(actor, "is_authenticated", False) else None
     locked.status, locked.reply = status, reply
     locked.answered_at = now or timezone.now()
-    locked.answered_by, locked.answered_by_label = user, (user.get_username() if user else str(actor))[:150]
+    locked.answered_by, locked.answered_by_label = actor_parts(actor)
     locked.save()
     audit_record(actor=actor, action=f"objection.{status}", obj=locked, data={"number": locked.number})
     return locked

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from surveys.audit import audit_record
+from surveys.audit import actor_parts, audit_record
 from surveys.models import Campaign
 from surveys.services import PROCESS_TARGETS, campaign_set_status
 
@@ -92,11 +92,11 @@ def score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
     parameters = scoring_parameters(locked)
     digest, result = _evaluate(parameters)
     number = (locked.score_runs.aggregate(top=Max("number"))["top"] or 0) + 1
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user, label = actor_parts(actor)
     run = ScoreRun.objects.create(
         campaign=locked, number=number, method=METHOD_VERSION, parameters=parameters, input_digest=digest,
         provisional=locked.status == Status.OPEN, created_by=user,
-        created_by_label=(user.get_username() if user else str(actor))[:150],
+        created_by_label=label,
         result={"campaign": locked.slug, "run": number, **result},
     )
     UnitScore.objects.bulk_create(_unit_score_rows(run, result, parameters))

@@ -4,6 +4,13 @@ from django.db import transaction
 from .models import AuditEvent
 
 
+def actor_parts(actor) -> tuple:
+    """(the user, or None for a command; the label kept with the record: user name or command name)."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    label = actor.get_username() if user is not None else str(actor or "system")
+    return user, label[:150]
+
+
 def audit_record(*, actor, action: str, obj, data: dict | None = None) -> AuditEvent:
     """Record that `actor` (a user, or a label such as "manage.py score") did `action` to `obj`.
 
@@ -12,11 +19,10 @@ def audit_record(*, actor, action: str, obj, data: dict | None = None) -> AuditE
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the transaction of the change it records")
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    label = actor.get_username() if user is not None else str(actor or "system")
+    user, label = actor_parts(actor)
     return AuditEvent.objects.create(
         actor=user,
-        actor_label=label[:150],
+        actor_label=label,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

@@ -24,7 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .audit import audit_record
+from .audit import actor_parts, audit_record
 from .ballots import AnswerIn, BallotBatch, BallotInvalid, BallotSheet, ballot_sheet, validate_answers
 from .models import Ballot, Campaign, EvaluatorGroup, PaperImport, Question, Unit
 from .tabular import TableError, decode_text
@@ -283,14 +283,10 @@ def paper_import_steps(*, group: EvaluatorGroup, path: Path, actor, dry_run: boo
             return result
         batch.write()
         PaperImport.objects.create(campaign=group.campaign, group=group, sha256=digest, ballots=result.ballots,
-                                   filename=(filename or path.name)[:255], actor_label=_actor_label(actor))
+                                   filename=(filename or path.name)[:255], actor_label=actor_parts(actor)[1])
         audit_record(actor=actor, action="ballots.import_paper", obj=group,
                      data={"ballots": result.ballots, "sha256": digest, "forced": bool(previous)})
     return result
-
-
-def _actor_label(actor) -> str:
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else str(actor)
 
 
 class _RowReader:
