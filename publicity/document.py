@@ -239,7 +239,7 @@ def method_paragraphs(*, result: dict, parameters: dict, groups: list[GroupInfo]
         scale = "、".join(f"“{label}”计{score:g}分" for label, score in grades)
         paragraphs.append(f"每张评议票对一个单位的评价折算为百分制得分：{items}；" + (f"{scale}。" if scale else "。"))
     weights = "、".join(f"{g.name}{g.weight_label}" for g in groups)
-    paragraphs.append(f"各评议主体的得分分别计算，并按人口结构加权，使结果代表该群体的总体意见：" + "；".join(
+    paragraphs.append("各评议主体的得分分别计算，并按人口结构加权，使结果代表该群体的总体意见：" + "；".join(
         f"{g.name}，{g.design}" for g in groups) + "。")
     paragraphs.append(f"综合得分是各评议主体得分的加权平均，权重为{weights}；"
                       "只由部分评议主体评议的单位，按这些主体的权重比例折算。")

@@ -113,7 +113,7 @@ def make_self_signed_p12(*, path: Path, passphrase: str, organ: str, days: int =
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, organ),
                       x509.NameAttribute(NameOID.COMMON_NAME, f"{organ} 公告签名（自签名）")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())

@@ -25,7 +25,6 @@ from . import document, selectors, services, signing
 from .forms import ObjectionForm, PublishForm, VerifyForm
 from .models import Notice
 
-
 # --- Public ------------------------------------------------------------------------------------
 
 def notice_list(request):
