@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from surveys.audit import actor_parts, audit_record
+from surveys.ballots import ballots_settle
 from surveys.models import Campaign
 from surveys.services import PROCESS_TARGETS, campaign_set_status
 
@@ -76,15 +77,21 @@ def _refusal(campaign: Campaign) -> str | None:
     return None
 
 
-@transaction.atomic
 def score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
     """Score `campaign` and store the run with its unit scores.
 
     Open campaign → a provisional run (interim, never publishable); closed → the campaign moves to
     `scored`; scored → a new run, the campaign stays scored. Draft and published campaigns are
     refused (ScoringRefused); a design the data cannot support raises ScoringError. Either way
-    nothing is written.
+    nothing is written, except that ballots cast online have had their answers written out
+    (settled) first: that changes their form, never their content.
     """
+    ballots_settle(campaign_id=campaign.pk)
+    return _score_run_create(campaign=campaign, actor=actor)
+
+
+@transaction.atomic
+def _score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)  # one run number at a time
     problem = _refusal(locked)
     if problem:
@@ -145,10 +152,15 @@ FIELDS = ("n", "ess", "estimate", "se", "ci_low", "ci_high", "satisfied", "satis
           "grade", "rank", "rank_low", "rank_high", "suppressed")
 
 
-@transaction.atomic  # read-only; one snapshot of the ballots for the whole recomputation
 def score_run_verify(*, run: ScoreRun) -> list[str]:
     """Recompute `run` from today's ballots under its stored parameters; list every difference
     (empty: the stored run is exactly what its inputs give)."""
+    ballots_settle(campaign_id=run.campaign_id)   # as scoring does: answers of ballots cast since, written out
+    return _score_run_verify(run=run)
+
+
+@transaction.atomic  # read-only; one snapshot of the ballots for the whole recomputation
+def _score_run_verify(*, run: ScoreRun) -> list[str]:
     if run.method != METHOD_VERSION:
         return [_("Run %(n)d was computed with method %(method)s; this version computes %(current)s.")
                 % {"n": run.number, "method": run.method, "current": METHOD_VERSION}]

@@ -24,6 +24,7 @@ from .models import (
     Invitation,
     Option,
     PaperImport,
+    PendingAnswers,
     Question,
     Questionnaire,
     Region,
@@ -358,6 +359,13 @@ class BallotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("id",)
     inlines = (AnswerInline,)
     show_full_result_count = False
+    fields = ("id", "campaign", "group", "channel", "received_on", "profile", "suspected_duplicate", "answers_written")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("answers written out"), boolean=True)
+    def answers_written(self, ballot) -> bool:
+        """A ballot cast online lists its answers once settled (`manage.py settle_ballots`, scoring, exports)."""
+        return not PendingAnswers.objects.filter(ballot=ballot).exists()
 
 
 @admin.register(AuditEvent)

@@ -18,8 +18,7 @@ from .ballots import (
     InvitationUsed,
     ballot_cast,
     cached_ballot_sheet,
-    campaign_closed_reason,
-    current_campaign,
+    campaign_refusal,
     invitation_for_code,
 )
 from .models import Ballot, Question
@@ -104,15 +103,15 @@ def parse_answers(data) -> list[AnswerIn]:
         raise BallotInvalid([BallotError(None, None, _('The body must be {"answers": [...]} and nothing else.'))])
     answers, errors = [], []
     for position, item in enumerate(data["answers"], start=1):
-        if not isinstance(item, dict) or not {"question", "value"} <= set(item) or set(item) - ANSWER_KEYS:
+        if not isinstance(item, dict) or not item.keys() <= ANSWER_KEYS or "question" not in item or "value" not in item:
             errors.append(BallotError(None, None, _("Answer %(n)d must have the keys question, unit and value only.")
                                       % {"n": position}))
             continue
-        unit = item.get("unit")
-        if not isinstance(item["question"], str) or not (unit is None or isinstance(unit, str)):
+        question, unit = item["question"], item.get("unit")
+        if not isinstance(question, str) or not (unit is None or isinstance(unit, str)):
             errors.append(BallotError(None, None, _("Answer %(n)d: question and unit must be strings.") % {"n": position}))
             continue
-        answers.append(AnswerIn(item["question"], unit, item["value"]))
+        answers.append(AnswerIn(question, unit, item["value"]))
     if errors:
         raise BallotInvalid(errors)
     return answers
@@ -147,7 +146,7 @@ class BallotAPIView(APIView):
         if invitation.used:
             return None, _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
         sheet = cached_ballot_sheet(invitation.group_id)
-        reason = campaign_closed_reason(current_campaign(sheet.campaign.id))
+        reason = campaign_refusal(sheet.campaign.id, known_open=invitation.campaign_open)
         if reason:
             return None, _detail(reason, status.HTTP_409_CONFLICT)
         return (invitation, sheet), None

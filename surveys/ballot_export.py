@@ -11,7 +11,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from .ballots import BallotSheet, ballot_sheet
+from .ballots import BallotSheet, ballot_sheet, ballots_settle
 from .models import Answer, Ballot, BallotUnitScore, EvaluatorGroup, Question
 from .paper import columns
 
@@ -96,6 +96,8 @@ def codebook_rows(group: EvaluatorGroup) -> Iterator[list]:
 def write_export(group: EvaluatorGroup, out: Path, *, with_comments: bool) -> int:
     """Write the ballots (and the codebook) to CSV or XLSX; returns the number of ballots."""
     suffix = out.suffix.lower()
+    if suffix in (".csv", ".xlsx"):
+        ballots_settle(campaign_id=group.campaign_id)   # every ballot's answers as rows
     if suffix == ".csv":
         count = _write_csv(out, ballot_rows(group, with_comments=with_comments))
         _write_csv(out.with_name(out.stem + ".codebook.csv"), codebook_rows(group))

@@ -3,27 +3,43 @@
 The ballot page, the ballot API and the paper import all go through `validate_answers` and
 `ballot_cast`, so a rule holds on every channel or on none.
 """
+import json
 import math
 import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .bulk import insert_rows
 from .codes import InvalidCode, hash_code, normalize_code
-from .models import Answer, Ballot, BallotUnitScore, Campaign, EvaluatorGroup, Invitation, Option, Question, Unit
+from .models import (
+    Answer,
+    Ballot,
+    BallotUnitScore,
+    Campaign,
+    EvaluatorGroup,
+    Invitation,
+    Option,
+    PendingAnswers,
+    Question,
+    Unit,
+)
 from .scores import scale_score, weighted_unit_score
 
 # --- What the caller gets back ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AnswerIn:
-    """One answer as submitted: a question key, a unit code (per-unit questions) and a value."""
+class AnswerIn(NamedTuple):
+    """One answer as submitted: a question key, a unit code (per-unit questions) and a value.
+
+    A named tuple: a ballot has hundreds of answers, and a frozen dataclass
+    costs several times more to build.
+    """
 
     question: str
     unit: str | None
@@ -72,10 +88,16 @@ class BallotSheet:
 
     def __post_init__(self):
         self.by_key = {q.key: q for q in self.questions}
+        self.by_id = {q.id: q for q in self.questions}
         self.weights = {q.id: float(q.weight) for q in self.questions}  # Decimal → float once, not per answer
+        self.option_scores = {o.id: float(o.score) for by_value in self.options.values() for o in by_value.values()
+                              if o.score is not None}
         self.units_by_code = {u.code: u for u in self.units}
         self.profile_questions = [q for q in self.questions if not q.per_unit]
         self.unit_questions = [q for q in self.questions if q.per_unit]
+        # Where an answer may go: (question key, unit code or None) → (question, unit id or None).
+        self.slots = {(q.key, u.code): (q, u.id) for q in self.unit_questions for u in self.units}
+        self.slots.update({(q.key, None): (q, None) for q in self.profile_questions})
         self.design_keys = self.group.design_keys()  # frozen with the group once the campaign opens
 
 
@@ -147,20 +169,8 @@ def current_campaign(campaign_id: int) -> Campaign:
     return Campaign.objects.only("status", "opens_at", "closes_at").get(pk=campaign_id)
 
 
-def invitation_for_code(raw_code: str) -> Invitation:
-    """The invitation a typed or scanned code belongs to; InvitationNotFound when there is none."""
-    try:
-        code_hash = hash_code(normalize_code(raw_code))
-    except InvalidCode:
-        raise InvitationNotFound from None
-    invitation = Invitation.objects.only("id", "group_id", "used").filter(code_hash=code_hash).first()
-    if invitation is None:
-        raise InvitationNotFound
-    return invitation
-
-
 def campaign_closed_reason(campaign: Campaign, now=None) -> str | None:
-    """Why ballots cannot be cast now, or None when they can."""
+    """Why ballots cannot be cast now, or None when they can (`_campaign_open_sql` in SQL)."""
     now = now or timezone.now()
     if campaign.status != Campaign.Status.OPEN:
         return _("This evaluation is not open (status: %(status)s).") % {"status": campaign.get_status_display()}
@@ -171,104 +181,189 @@ def campaign_closed_reason(campaign: Campaign, now=None) -> str | None:
     return None
 
 
+def campaign_refusal(campaign_id: int, *, known_open: bool = False) -> str | None:
+    """Why a campaign takes no ballots now, or None; `known_open` from a query that just said so."""
+    return None if known_open else campaign_closed_reason(current_campaign(campaign_id))
+
+
+# --- The hot path's queries --------------------------------------------------------------------
+# Casting a ballot is the one request that comes in bursts of hundreds a second. Building an ORM
+# query costs more than PostgreSQL takes to run it, so its three queries are written in SQL here,
+# each once; everything else goes through the ORM.
+
+def _campaign_open_sql(alias: str) -> tuple[str, list]:
+    """An SQL condition, true while campaign `alias` takes ballots: campaign_closed_reason is None."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return (f"({alias}.status = %s AND ({alias}.opens_at IS NULL OR {alias}.opens_at <= %s) "
+            f"AND ({alias}.closes_at IS NULL OR {alias}.closes_at > %s))", [Campaign.Status.OPEN.value, now, now])
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+class InvitationFound(NamedTuple):
+    pk: int
+    group_id: int
+    used: bool
+    campaign_open: bool   # when it was looked up
+
+
+def invitation_for_code(raw_code: str) -> InvitationFound:
+    """The invitation a typed or scanned code belongs to; InvitationNotFound when there is none."""
+    try:
+        code_hash = hash_code(normalize_code(raw_code))
+    except InvalidCode:
+        raise InvitationNotFound from None
+    is_open, params = _campaign_open_sql("c")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT i.id, i.group_id, i.used, {is_open} FROM {_table(Invitation)} i "
+                       f"JOIN {_table(Campaign)} c ON c.id = i.campaign_id WHERE i.code_hash = %s", [*params, code_hash])
+        row = cursor.fetchone()
+    if row is None:
+        raise InvitationNotFound
+    return InvitationFound(row[0], row[1], bool(row[2]), bool(row[3]))
+
+
+def campaign_open_now(campaign_id: int) -> bool:
+    is_open, params = _campaign_open_sql("c")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {is_open} FROM {_table(Campaign)} c WHERE c.id = %s", [*params, campaign_id])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _consume_invitation(invitation_id: int, today: date) -> bool:
+    """Mark the invitation used if, and only if, it was unused and its campaign takes ballots now:
+    one atomic conditional UPDATE.
+
+    Concurrent submissions with the same code all run this; the database lets exactly one of
+    them match `used = false` (PostgreSQL re-checks the condition after the row lock is
+    released; SQLite serialises writers), so exactly one ballot can follow.
+    """
+    table = _table(Invitation)
+    is_open, params = _campaign_open_sql("c")
+    sql = (f"UPDATE {table} SET used = %s, used_on = %s WHERE id = %s AND used = %s "
+           f"AND EXISTS (SELECT 1 FROM {_table(Campaign)} c WHERE c.id = {table}.campaign_id AND {is_open})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, connection.ops.adapt_datefield_value(today), invitation_id, False, *params])
+        return cursor.rowcount == 1
+
+
 # --- Validation ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CleanAnswer:
-    question: Question
-    unit: Unit | None
-    option: Option | None = None
-    number: float | None = None
-    text: str = ""
-    choices: tuple[str, ...] | None = None
+class CleanBallot(NamedTuple):
+    """A validated ballot: its answers packed by ids, and its profile (the weighting cells).
 
-    @property
-    def score(self) -> float | None:
-        """The 0–100 score of a graded answer (None for unscored kinds)."""
-        if self.question.kind == Question.Kind.GRADE:
-            return float(self.option.score)
-        if self.question.kind == Question.Kind.SCALE:
-            return scale_score(self.number, self.question.min_value, self.question.max_value)
-        return None
+    A packed answer is [question id, unit id or None, option id or None, number, text, choices],
+    trailing defaults (None, "", None) left out: the form PendingAnswers stores and BallotBatch
+    writes out (`unpacked`). Ids, not keys: the questionnaire is frozen while ballots come in.
+    """
+
+    answers: list[list]
+    profile: dict
 
 
-def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> list[CleanAnswer]:
-    """Check a whole ballot; raise BallotInvalid listing every problem, or return clean answers.
+PACKED_DEFAULTS = (None, None, "", None)   # option, number, text, choices
+
+
+def unpacked(answer: list) -> tuple:
+    """A packed answer with its left-out trailing fields: (question, unit, option, number, text, choices)."""
+    return (*answer, *PACKED_DEFAULTS[len(answer) - 2:])
+
+
+OPTION_KINDS = frozenset({Question.Kind.GRADE, Question.Kind.CHOICE})
+
+
+def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot:
+    """Check a whole ballot; raise BallotInvalid listing every problem, or return it clean.
 
     A ballot must rate at least one unit, and for every unit it rates (gives any answer for)
     it must answer the required per-unit questions; required profile questions always.
+    The loop is written for ballots of hundreds of answers: one dictionary lookup places an
+    answer, and the common kinds (grades, choices) are checked and packed inline.
     """
     errors: list[BallotError] = []
-    clean: list[CleanAnswer] = []
+    packed: list[list] = []
+    profile: dict[str, str] = {}
     seen: set[tuple[str, str | None]] = set()
+    given: set[tuple[str, str | None]] = set()
+    slots, options = sheet.slots, sheet.options
     for answer in answers:
-        problem = _locate(sheet, answer, seen)
-        if problem is None:
-            cleaned = _clean_value(sheet, answer, errors)
-            if cleaned is not None:
-                clean.append(cleaned)
-        else:
+        key = (answer.question, answer.unit or None)
+        try:
+            slot = slots.get(key)
+        except TypeError:   # an unhashable key: only from a caller that skipped the shape checks
+            slot = None
+        if slot is None:
+            errors.append(BallotError(answer.question, answer.unit, _misplaced(sheet, answer)))
+            continue
+        if key in seen:
+            errors.append(BallotError(answer.question, answer.unit, _("Answered more than once.")))
+            continue
+        seen.add(key)
+        question, unit_id = slot
+        value = answer.value
+        if not _is_blank(value):
+            given.add(key)
+        if question.kind in OPTION_KINDS:
+            option = options[question.key].get(value) if isinstance(value, str) else None
+            if option is None:
+                errors.append(BallotError(answer.question, answer.unit,
+                                          _("“%(value)s” is not one of the options.") % {"value": value}))
+                continue
+            packed.append([question.id, unit_id, option.id])
+            if unit_id is None and question.kind == Question.Kind.CHOICE:
+                profile[question.key] = option.value
+            continue
+        fields, problem = _other_value(sheet, question, value)
+        if problem:
             errors.append(BallotError(answer.question, answer.unit, problem))
-    errors += _missing_required(sheet, answers)
+        else:
+            packed.append([question.id, unit_id, None, *fields])
+    errors += _missing_required(sheet, given)
     if errors:
         raise BallotInvalid(errors)
-    return clean
+    return CleanBallot(packed, profile)
 
 
-def _locate(sheet: BallotSheet, answer: AnswerIn, seen: set) -> str | None:
-    """Is this a known question, for a unit of this group where it must be, and not repeated?"""
+def _misplaced(sheet: BallotSheet, answer: AnswerIn) -> str:
+    """Why an answer has no place on this group's ballot."""
     question = sheet.by_key.get(answer.question) if isinstance(answer.question, str) else None
     if question is None:
         return _("Unknown question “%(key)s”.") % {"key": answer.question}
     if question.per_unit and not answer.unit:
         return _("This question is asked per unit: name the unit.")
-    if not question.per_unit and answer.unit:
+    if not question.per_unit:
         return _("This question is asked once per ballot, not per unit.")
-    if question.per_unit and answer.unit not in sheet.units_by_code:
-        return _("Unit “%(unit)s” is not rated by this group.") % {"unit": answer.unit}
-    key = (answer.question, answer.unit)
-    if key in seen:
-        return _("Answered more than once.")
-    seen.add(key)
-    return None
+    return _("Unit “%(unit)s” is not rated by this group.") % {"unit": answer.unit}
 
 
-def _clean_value(sheet: BallotSheet, answer: AnswerIn, errors: list[BallotError]) -> CleanAnswer | None:
-    question = sheet.by_key[answer.question]
-    unit = sheet.units_by_code.get(answer.unit) if answer.unit else None
-    value = answer.value
-
-    def fail(message: str) -> None:
-        errors.append(BallotError(answer.question, answer.unit, message))
-
+def _other_value(sheet: BallotSheet, question: Question, value) -> tuple[list, str]:
+    """A scale, multiple-choice or text answer: ([number, text, choices] as packed, "") or ([], what is wrong)."""
     kind = question.kind
-    if kind in (Question.Kind.GRADE, Question.Kind.CHOICE):
-        option = sheet.options[question.key].get(value) if isinstance(value, str) else None
-        if option is None:
-            return fail(_("“%(value)s” is not one of the options.") % {"value": value})
-        return CleanAnswer(question, unit, option=option)
     if kind == Question.Kind.SCALE:
         number = _as_number(value)
         if number is None:
-            return fail(_("Enter a number."))
+            return [], _("Enter a number.")
         if not question.min_value <= number <= question.max_value:
-            return fail(_("Enter a number from %(min)d to %(max)d.") % {"min": question.min_value, "max": question.max_value})
-        return CleanAnswer(question, unit, number=number)
+            return [], _("Enter a number from %(min)d to %(max)d.") % {"min": question.min_value, "max": question.max_value}
+        return [number], ""
     if kind == Question.Kind.MULTI:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return fail(_("Give a list of option values."))
+            return [], _("Give a list of option values.")
         unknown = [v for v in value if v not in sheet.options[question.key]]
         if unknown:
-            return fail(_("“%(value)s” is not one of the options.") % {"value": ", ".join(unknown)})
+            return [], _("“%(value)s” is not one of the options.") % {"value": ", ".join(unknown)}
         if len(set(value)) != len(value):
-            return fail(_("An option is chosen more than once."))
-        return CleanAnswer(question, unit, choices=tuple(value))
+            return [], _("An option is chosen more than once.")
+        return [None, "", list(value)], ""
     if not isinstance(value, str):
-        return fail(_("Give a text."))
+        return [], _("Give a text.")
     text = value.strip()
     if len(text) > question.max_length:
-        return fail(_("At most %(max)d characters (this has %(n)d).") % {"max": question.max_length, "n": len(text)})
-    return CleanAnswer(question, unit, text=text)
+        return [], _("At most %(max)d characters (this has %(n)d).") % {"max": question.max_length, "n": len(text)}
+    return [None, text], ""
 
 
 def _as_number(value) -> float | None:
@@ -290,8 +385,8 @@ def _is_blank(value) -> bool:
     return value is None or value == "" or value == []
 
 
-def _missing_required(sheet: BallotSheet, answers: list[AnswerIn]) -> list[BallotError]:
-    given = {(a.question, a.unit) for a in answers if not _is_blank(a.value)}
+def _missing_required(sheet: BallotSheet, given: set[tuple[str, str | None]]) -> list[BallotError]:
+    """What is required and not answered, `given` being the (question, unit) places with an answer."""
     errors = [
         BallotError(q.key, None, _("Please answer this question."))
         for q in sheet.profile_questions if q.required and (q.key, None) not in given
@@ -310,35 +405,32 @@ def _missing_required(sheet: BallotSheet, answers: list[AnswerIn]) -> list[Ballo
 
 # --- Casting ---------------------------------------------------------------------------------
 
-def _consume_invitation(invitation_id: int, today: date) -> bool:
-    """Mark the invitation used if, and only if, it was unused: one atomic conditional UPDATE.
-
-    Concurrent submissions with the same code all run this; the database lets exactly one of
-    them match `used = false` (PostgreSQL re-checks the condition after the row lock is
-    released; SQLite serialises writers), so exactly one ballot can follow.
-    """
-    return Invitation.objects.filter(pk=invitation_id, used=False).update(used=True, used_on=today) == 1
-
-
-def ballot_cast(*, sheet: BallotSheet, answers: list[AnswerIn], channel: str, invitation: Invitation | None = None,
+def ballot_cast(*, sheet: BallotSheet, answers: list[AnswerIn], channel: str, invitation: InvitationFound | None = None,
                 suspected_duplicate: bool = False) -> str:
     """Validate and store one ballot; return a receipt number.
 
     With an invitation, the invitation is consumed in the same transaction as the ballot is
-    inserted: both happen or neither. The receipt is random and stored nowhere, so it says
-    nothing about the ballot and cannot be used to find it (or to prove a vote to anyone).
+    inserted: both happen or neither. The ballot is stored as two rows, the ballot and its
+    validated answers packed (PendingAnswers); `ballots_settle` writes the answers out later.
+    The receipt is random and stored nowhere, so it says nothing about the ballot and cannot be
+    used to find it (or to prove a vote to anyone).
     """
     if sheet.group.access == EvaluatorGroup.Access.INVITATION and invitation is None and channel == Ballot.Channel.ONLINE:
         raise InvitationNotFound
     clean = validate_answers(sheet, answers)
     today = timezone.localdate()
+    ballot_id = uuid.uuid4()
     with transaction.atomic():
-        reason = campaign_closed_reason(current_campaign(sheet.campaign.id))
-        if reason:
-            raise CampaignNotOpen(reason)
-        if invitation is not None and not _consume_invitation(invitation.pk, today):
+        accepted = (_consume_invitation(invitation.pk, today) if invitation is not None
+                    else campaign_open_now(sheet.campaign.id))
+        if not accepted:
+            reason = campaign_refusal(sheet.campaign.id)
+            if reason or invitation is None:   # (no reason: it opened a moment ago; the ballot may try again)
+                raise CampaignNotOpen(reason or _("This evaluation is not open at this moment. Please try again."))
             raise InvitationUsed
-        ballot_store(sheet=sheet, clean=clean, channel=channel, received_on=today, suspected_duplicate=suspected_duplicate)
+        insert_rows(Ballot, BALLOT_COLUMNS, [(ballot_id, sheet.campaign.id, sheet.group.id, channel, today,
+                                              clean.profile, suspected_duplicate)])
+        insert_rows(PendingAnswers, ("ballot_id", "answers"), [(ballot_id, clean.answers)])
     return format_receipt(secrets.token_hex(6))
 
 
@@ -346,17 +438,11 @@ def format_receipt(hex_digits: str) -> str:
     return "-".join(hex_digits[i:i + 4].upper() for i in range(0, len(hex_digits), 4))
 
 
-def ballot_store(*, sheet: BallotSheet, clean: list[CleanAnswer], channel: str, received_on: date,
-                 suspected_duplicate: bool = False) -> uuid.UUID:
-    """Insert one validated ballot with its answers and per-unit scores (caller's transaction)."""
-    batch = BallotBatch(sheet)
-    ballot_id = batch.add(clean, channel=channel, received_on=received_on, suspected_duplicate=suspected_duplicate)
-    batch.write()
-    return ballot_id
+BALLOT_COLUMNS = ("id", "campaign_id", "group_id", "channel", "received_on", "profile", "suspected_duplicate")
 
 
 class BallotBatch:
-    """Validated ballots of one group, collected as rows and written together (imports, casting)."""
+    """Ballots of one group, collected as rows and written together: paper imports, settling."""
 
     def __init__(self, sheet: BallotSheet):
         self.sheet = sheet
@@ -367,34 +453,103 @@ class BallotBatch:
     def __len__(self) -> int:
         return len(self.ballots)
 
-    def add(self, clean: list[CleanAnswer], *, channel: str, received_on: date, suspected_duplicate: bool = False) -> uuid.UUID:
+    def add(self, clean: CleanBallot, *, channel: str, received_on: date, suspected_duplicate: bool = False) -> uuid.UUID:
+        """A new ballot with its answers."""
         ballot_id = uuid.uuid4()
-        profile = {a.question.key: a.option.value for a in clean
-                   if a.unit is None and a.option is not None and a.question.kind == Question.Kind.CHOICE}
-        self.ballots.append((ballot_id, self.sheet.campaign.id, self.sheet.group.id, channel, received_on, profile,
-                             suspected_duplicate))
-        self.answers += [(ballot_id, a.question.id, a.unit.id if a.unit else None, a.option.id if a.option else None,
-                          a.number, a.text, list(a.choices) if a.choices is not None else None) for a in clean]
-        self.scores += _unit_scores(ballot_id, self.sheet, clean, cell_key(self.sheet.design_keys, profile))
+        self.ballots.append((ballot_id, self.sheet.campaign.id, self.sheet.group.id, channel, received_on,
+                             clean.profile, suspected_duplicate))
+        self.add_answers(ballot_id, clean.profile, clean.answers)
         return ballot_id
+
+    def add_answers(self, ballot_id: uuid.UUID, profile: dict, packed: list[list]) -> None:
+        """The answers (packed, as in CleanBallot) and per-unit scores of a stored ballot."""
+        answers = [unpacked(answer) for answer in packed]
+        self.answers += [(ballot_id, *answer) for answer in answers]
+        self.scores += _unit_scores(ballot_id, self.sheet, answers, cell_key(self.sheet.design_keys, profile))
 
     def write(self) -> None:
         """Insert what was collected (caller's transaction) and start empty again."""
-        insert_rows(Ballot, ("id", "campaign_id", "group_id", "channel", "received_on", "profile",
-                             "suspected_duplicate"), self.ballots)
+        insert_rows(Ballot, BALLOT_COLUMNS, self.ballots)
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
                     self.answers)
         insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell"), self.scores)
         self.ballots, self.answers, self.scores = [], [], []
 
 
-def _unit_scores(ballot_id, sheet: BallotSheet, clean: list[CleanAnswer], cell: str):
+def _unit_scores(ballot_id, sheet: BallotSheet, answers: list[tuple], cell: str):
+    """(ballot, group, unit, score, cell) rows: the weighted mean of the ballot's scored answers per unit."""
     pairs: dict[int, list[tuple[float, float]]] = {}
-    for answer in clean:
-        if answer.unit is not None and answer.question.is_scored:
-            pairs.setdefault(answer.unit.id, []).append((sheet.weights[answer.question.id], answer.score))
+    for question_id, unit_id, option_id, number, _text, _choices in answers:
+        question = sheet.by_id[question_id]
+        if unit_id is None or not question.is_scored:
+            continue
+        if question.kind == Question.Kind.GRADE:
+            score = sheet.option_scores[option_id]
+        else:
+            score = scale_score(number, question.min_value, question.max_value)
+        pairs.setdefault(unit_id, []).append((sheet.weights[question_id], score))
     group_id = sheet.group.id
     for unit_id, unit_pairs in pairs.items():
         score = weighted_unit_score(unit_pairs)
         if score is not None:
             yield ballot_id, group_id, unit_id, score, cell
+
+
+# --- Settling: pending answers → Answer and BallotUnitScore rows -------------------------------
+
+SETTLE_BATCH = 500
+
+
+def ballots_settle(*, campaign_id: int | None = None, batch_size: int = SETTLE_BATCH) -> int:
+    """Write out the pending answers of one campaign's ballots (or of all): return how many ballots.
+
+    Each batch is one transaction that claims its pending rows by deleting them, so concurrent
+    settlers (a scoring run and `settle_ballots` at once) never write a ballot twice: PostgreSQL
+    skips rows another settler has locked, SQLite lets one writer at a time. Rows are claimed in
+    the order of the ballots' random ids and written shuffled, so neither the Answer ids nor the
+    order of rows follow the order in which ballots were cast.
+    """
+    settled = 0
+    while True:
+        with transaction.atomic():
+            claimed = _claim_pending(campaign_id, batch_size)
+            if not claimed:
+                return settled
+            _write_settled(claimed)
+        settled += len(claimed)
+
+
+def _claim_pending(campaign_id: int | None, limit: int) -> dict[uuid.UUID, list]:
+    """Delete up to `limit` pending rows (of one campaign) and return their answers by ballot id."""
+    table, ballots = PendingAnswers._meta.db_table, Ballot._meta.db_table
+    where, params = ("WHERE b.campaign_id = %s", [campaign_id]) if campaign_id is not None else ("", [])
+    lock = " FOR UPDATE OF p SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    sql = (f"DELETE FROM {table} WHERE ballot_id IN (SELECT p.ballot_id FROM {table} p "
+           f"JOIN {ballots} b ON b.id = p.ballot_id {where} ORDER BY p.ballot_id LIMIT %s{lock}) RETURNING ballot_id, answers")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    return {_as_uuid(ballot_id): json.loads(answers) if isinstance(answers, (str, bytes)) else answers
+            for ballot_id, answers in rows}
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def _write_settled(claimed: dict[uuid.UUID, list]) -> None:
+    ballots = list(Ballot.objects.filter(id__in=list(claimed)).values_list("id", "group_id", "profile"))
+    secrets.SystemRandom().shuffle(ballots)
+    by_group: dict[int, list[tuple]] = {}
+    for row in ballots:
+        by_group.setdefault(row[1], []).append(row)
+    for group_id, rows in by_group.items():
+        batch = BallotBatch(cached_ballot_sheet(group_id))
+        for ballot_id, _group_id, profile in rows:
+            batch.add_answers(ballot_id, profile, claimed[ballot_id])
+        batch.write()
+
+
+def pending_ballots(*, campaign_id: int) -> int:
+    """How many of a campaign's ballots still wait to be settled."""
+    return PendingAnswers.objects.filter(ballot__campaign_id=campaign_id).count()

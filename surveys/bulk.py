@@ -4,6 +4,7 @@
 thousands of answers that costs more than the database itself. Here rows are plain tuples
 and go to the database with COPY (PostgreSQL) or one prepared statement and `executemany`.
 """
+import functools
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -15,17 +16,36 @@ def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence], bat
     Values of UUID and JSON fields are converted for the database here; everything else is
     passed as it is. Runs in the caller's transaction. Returns the number of rows inserted.
     """
-    fields = [model._meta.get_field(name.removesuffix("_id")) if name.endswith("_id") else model._meta.get_field(name)
-              for name in field_names]
-    converters = [_converter(f) for f in fields]
+    table, columns, converters = _target(model, tuple(field_names), connection.vendor)
     prepared = (tuple(value if convert is None else convert(value) for convert, value in zip(converters, row, strict=True))
                 for row in rows)
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = f"({', '.join(['%s'] * len(converters))})"
+    if isinstance(rows, (list, tuple)) and len(rows) <= FEW_ROWS:
+        # A ballot cast online: one INSERT is one round trip, a COPY at least two.
+        return _insert_few(f"INSERT INTO {table} ({columns}) VALUES ", placeholders, list(prepared))
     if connection.vendor == "postgresql":
         return _copy_rows(table, columns, prepared)
-    return _execute_many(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})",
-                         prepared, batch_size)
+    return _execute_many(f"INSERT INTO {table} ({columns}) VALUES {placeholders}", prepared, batch_size)
+
+
+@functools.cache
+def _target(model, field_names: tuple[str, ...], vendor: str) -> tuple[str, str, list]:
+    """The quoted table, the column list and each value's converter: looked up once per process."""
+    fields = [model._meta.get_field(name.removesuffix("_id")) if name.endswith("_id") else model._meta.get_field(name)
+              for name in field_names]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    return table, columns, [_converter(f) for f in fields]
+
+
+FEW_ROWS = 20
+
+
+def _insert_few(sql: str, placeholders: str, rows: list[tuple]) -> int:
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(sql + ", ".join([placeholders] * len(rows)), [value for row in rows for value in row])
+    return len(rows)
 
 
 def _execute_many(sql: str, rows, batch_size: int) -> int:

@@ -415,6 +415,26 @@ class Ballot(models.Model):
         return str(self.id)
 
 
+class PendingAnswers(models.Model):
+    """A ballot cast online whose validated answers are not yet written out as Answer rows.
+
+    Casting stores the ballot and this one row in the invitation's transaction: writing ~250
+    answer and score rows (each with its foreign-key checks) would cost a ballot twenty times
+    a trivial request. `surveys.ballots.ballots_settle` turns pending rows into Answer and
+    BallotUnitScore rows in batches and deletes them; everything that reads answers settles
+    first. The ballot is complete from the moment it is cast: settling only changes its form.
+    """
+
+    ballot = models.OneToOneField(Ballot, verbose_name=_("ballot"), primary_key=True, on_delete=models.CASCADE,
+                                  related_name="pending_answers")
+    # Packed answers, as `surveys.ballots.CleanBallot` has them: [question id, unit id, option id, …].
+    answers = models.JSONField(_("answers"))
+
+    class Meta:
+        verbose_name = _("pending answers")
+        verbose_name_plural = _("pending answers")
+
+
 class Answer(models.Model):
     """One answer of a ballot; per-unit answers name the unit. Append-only."""
 

@@ -15,8 +15,7 @@ from .ballots import (
     InvitationUsed,
     ballot_cast,
     cached_ballot_sheet,
-    campaign_closed_reason,
-    current_campaign,
+    campaign_refusal,
     invitation_for_code,
 )
 from .codes import InvalidCode, format_code, normalize_code
@@ -80,7 +79,7 @@ def open_ballot(request, campaign: str, group: str):
 
 
 def _ballot_form(request, sheet, invitation=None):
-    reason = campaign_closed_reason(current_campaign(sheet.campaign.id))
+    reason = campaign_refusal(sheet.campaign.id, known_open=bool(invitation and invitation.campaign_open))
     if reason:
         return _unavailable(request, reason, 409)
     if request.method == "GET":

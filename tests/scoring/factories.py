@@ -1,4 +1,4 @@
-"""A small open campaign with real ballots, cast through `surveys.ballots.ballot_store`.
+"""A small open campaign with real ballots, written through `surveys.ballots.BallotBatch`.
 
 Built on `CampaignFactory.ready()`: residents (stratified by district, raked to district, age and
 sex) rate the two street offices and, for the composite, the first city organ too; delegates (a
@@ -9,7 +9,7 @@ import datetime as dt
 
 import numpy as np
 
-from surveys.ballots import AnswerIn, ballot_sheet, ballot_store, validate_answers
+from surveys.ballots import AnswerIn, BallotBatch, ballot_sheet, validate_answers
 from surveys.models import Campaign, Unit
 from surveys.services import campaign_set_status
 from tests.factories import CampaignFactory
@@ -26,7 +26,9 @@ def _grade(rng, mean_index: float) -> str:
 
 
 def _cast(sheet, answers, day):
-    ballot_store(sheet=sheet, clean=validate_answers(sheet, answers), channel="online", received_on=day)
+    batch = BallotBatch(sheet)
+    batch.add(validate_answers(sheet, answers), channel="online", received_on=day)
+    batch.write()
 
 
 def scored_campaign_data(seed: int = 1) -> Campaign:

@@ -3,7 +3,8 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Invitation
+from surveys.ballots import ballots_settle
+from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Invitation, PendingAnswers
 from surveys.services import invitations_issue
 
 from .conftest import VALIDATION_RULES, break_ballot, valid_answers
@@ -57,6 +58,10 @@ class TestPost:
         ballot = Ballot.objects.get()
         assert ballot.group == residents and ballot.channel == "online"
         assert ballot.profile == {"district": "D1", "age": "60+", "sex": "F"}
+        # Cast: the ballot and its packed answers; settled: its answer and score rows.
+        assert len(PendingAnswers.objects.get(ballot=ballot).answers) == len(valid_answers(residents))
+        assert not Answer.objects.exists() and not BallotUnitScore.objects.exists()
+        assert ballots_settle() == 1 and not PendingAnswers.objects.exists()
         assert Answer.objects.filter(ballot=ballot).count() == len(valid_answers(residents))
         assert Answer.objects.get(ballot=ballot, question__key="channels").choices == ["c0", "c2"]
         assert Answer.objects.get(ballot=ballot, question__key="recommend").number == 8

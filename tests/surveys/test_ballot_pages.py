@@ -4,6 +4,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from surveys.ballot_page import field_name
+from surveys.ballots import ballots_settle
 from surveys.models import Answer, Ballot, EvaluatorGroup, Invitation
 
 from .conftest import VALIDATION_RULES, break_ballot, valid_answers
@@ -57,7 +58,7 @@ class TestBallotPage:
         assert response.status_code == 201
         assert "回执" in response.content.decode()
         assert Ballot.objects.count() == 1 and Invitation.objects.get(used=True)
-        assert Answer.objects.count() == len(valid_answers(residents))
+        assert ballots_settle() == 1 and Answer.objects.count() == len(valid_answers(residents))
 
     def test_a_used_invitation_says_so(self, client, codes, residents):
         client.post(f"/b/{codes[0]}/", form_data(valid_answers(residents)))

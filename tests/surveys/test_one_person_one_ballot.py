@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import surveys.ballots
-from surveys.models import Answer, Ballot, BallotUnitScore, Invitation
+from surveys.ballots import ballots_settle
+from surveys.models import Answer, Ballot, Invitation, PendingAnswers
 
 from .conftest import valid_answers
 
@@ -52,7 +53,7 @@ class TestConcurrentSubmissions:
         statuses = _submit_concurrently(live_server.url, codes[0], valid_answers(residents))
         assert sorted(statuses) == [201] + [409] * (CONCURRENT - 1)
         assert Ballot.objects.count() == 1
-        assert Answer.objects.count() == len(valid_answers(residents))
+        assert ballots_settle() == 1 and Answer.objects.count() == len(valid_answers(residents))
 
     def test_control_without_the_guard_the_race_is_visible(self, live_server, codes, residents, monkeypatch):
         """Proves the test above can see a race: with a check-then-write guard, ballots multiply."""
@@ -71,17 +72,22 @@ def test_a_failure_between_consuming_and_storing_leaves_neither(client, codes, r
         consumed.append(real_consume(invitation_id, today))
         return consumed[-1]
 
-    def failing_store(**kwargs):
-        raise RuntimeError("disk full")
+    real_insert, inserted = surveys.ballots.insert_rows, []
+
+    def insert_then_fail_on_answers(model, fields, rows):
+        if model is PendingAnswers:   # the ballot row is in, its answers fail
+            raise RuntimeError("disk full")
+        inserted.append(real_insert(model, fields, rows))
+        return inserted[-1]
 
     monkeypatch.setattr(surveys.ballots, "_consume_invitation", consume_then_note)
-    monkeypatch.setattr(surveys.ballots, "ballot_store", failing_store)
+    monkeypatch.setattr(surveys.ballots, "insert_rows", insert_then_fail_on_answers)
     client.raise_request_exception = False
     response = client.post(f"/api/v1/ballots/{codes[0]}/", {"answers": valid_answers(residents)},
                            content_type="application/json")
-    assert response.status_code == 500 and consumed == [True]
+    assert response.status_code == 500 and consumed == [True] and inserted == [1]
     assert not Invitation.objects.filter(used=True).exists()
-    assert Ballot.objects.count() == Answer.objects.count() == BallotUnitScore.objects.count() == 0
+    assert Ballot.objects.count() == PendingAnswers.objects.count() == Answer.objects.count() == 0
 
     monkeypatch.undo()
     retry = client.post(f"/api/v1/ballots/{codes[0]}/", {"answers": valid_answers(residents)},

@@ -1,0 +1,197 @@
+"""Ballots cast online are stored with their answers packed and settled into Answer rows later:
+settling loses nothing, writes nothing twice, is all-or-nothing, and everything that reads
+answers settles first."""
+import datetime as dt
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+import surveys.ballots
+from surveys.ballots import (
+    AnswerIn,
+    BallotBatch,
+    ballots_settle,
+    campaign_closed_reason,
+    campaign_open_now,
+    pending_ballots,
+    validate_answers,
+)
+from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, PendingAnswers, Unit
+from surveys.services import invitations_issue
+
+from .conftest import valid_answers
+
+
+def cast(client, group, count: int = 1, answers=None) -> None:
+    for code in invitations_issue(group=group, count=count, actor="tests"):
+        response = client.post(f"/api/v1/ballots/{code}/", {"answers": answers or valid_answers(group)},
+                               content_type="application/json")
+        assert response.status_code == 201, response.content
+
+
+def answer_rows(ballot_ids) -> list[tuple]:
+    return sorted(Answer.objects.filter(ballot_id__in=ballot_ids)
+                  .values_list("question__key", "unit__code", "option__value", "number", "text", "choices"),
+                  key=repr)
+
+
+def test_a_settled_ballot_has_the_rows_a_paper_import_of_the_same_answers_writes(client, residents):
+    """Two write paths, one result: online (packed, then settled) and a batch (paper imports)."""
+    cast(client, residents)
+    online = Ballot.objects.get()
+    assert ballots_settle() == 1
+    sheet = surveys.ballots.ballot_sheet(residents)
+    batch = BallotBatch(sheet)
+    paper = batch.add(validate_answers(sheet, [AnswerIn(a["question"], a["unit"], a["value"])
+                                               for a in valid_answers(residents)]),
+                      channel="paper", received_on=dt.date(2026, 3, 1))
+    batch.write()
+    assert answer_rows([online.id]) == answer_rows([paper]) and len(answer_rows([paper])) == len(valid_answers(residents))
+    scores = [sorted(BallotUnitScore.objects.filter(ballot_id=b).values_list("unit__code", "score", "cell"))
+              for b in (online.id, paper)]
+    assert scores[0] == scores[1] and len(scores[0]) == residents.units.count()
+
+
+def test_settling_twice_writes_nothing_more(client, residents):
+    cast(client, residents, 3)
+    assert ballots_settle() == 3
+    answers, scores = Answer.objects.count(), BallotUnitScore.objects.count()
+    assert ballots_settle() == 0
+    assert (Answer.objects.count(), BallotUnitScore.objects.count()) == (answers, scores)
+
+
+def test_settling_in_small_batches_settles_every_ballot(client, residents):
+    cast(client, residents, 5)
+    assert ballots_settle(batch_size=2) == 5
+    assert not PendingAnswers.objects.exists()
+    assert Answer.objects.values("ballot").distinct().count() == 5
+
+
+def test_settling_one_campaign_leaves_the_others_pending(client, residents):
+    cast(client, residents, 2)
+    other_campaign = Campaign.objects.create(slug="other", title="其他", year=2026,
+                                             questionnaire=residents.campaign.questionnaire)
+    assert ballots_settle(campaign_id=other_campaign.id) == 0
+    assert pending_ballots(campaign_id=residents.campaign_id) == 2
+    assert ballots_settle(campaign_id=residents.campaign_id) == 2
+    assert pending_ballots(campaign_id=residents.campaign_id) == 0
+
+
+def test_a_failed_batch_leaves_its_ballots_pending_and_no_answers(client, residents, monkeypatch):
+    cast(client, residents, 2)
+    real_insert = surveys.ballots.insert_rows
+
+    def fail_on_scores(model, fields, rows):
+        if model is BallotUnitScore:   # the answers are in, the scores fail
+            raise RuntimeError("disk full")
+        return real_insert(model, fields, rows)
+
+    monkeypatch.setattr(surveys.ballots, "insert_rows", fail_on_scores)
+    with pytest.raises(RuntimeError):
+        ballots_settle()
+    assert PendingAnswers.objects.count() == 2 and not Answer.objects.exists()
+    monkeypatch.undo()
+    assert ballots_settle() == 2 and Answer.objects.values("ballot").distinct().count() == 2
+
+
+def test_a_unit_switched_off_after_casting_keeps_its_answers(client, residents):
+    cast(client, residents)
+    first = residents.units.order_by("code").first()
+    Unit.objects.filter(pk=first.pk).update(active=False)
+    surveys.ballots.clear_sheet_cache()
+    assert ballots_settle() == 1
+    assert Answer.objects.filter(unit=first).count() == 2   # overall and attitude
+    assert BallotUnitScore.objects.filter(unit=first).exists()
+
+
+def test_scoring_settles_the_campaign_first(client, residents, staff):
+    from scoring.services import score_run_create
+
+    cells = [{"district": d, "age": a, "sex": x} for d in ("D1", "D2") for a in ("18-34", "35-59", "60+") for x in "MF"]
+    for cell in cells:   # one ballot in every weighting cell
+        cast(client, residents, 1, [dict(a, value=cell.get(a["question"], a["value"])) for a in valid_answers(residents)])
+    run = score_run_create(campaign=residents.campaign, actor=staff)
+    assert not PendingAnswers.objects.exists()
+    first = residents.units.order_by("code").first()
+    unit = next(u for u in run.result["units"] if u["code"] == first.code)
+    assert next(g for g in unit["groups"] if g["key"] == "residents")["n"] == len(cells)
+
+
+def test_the_export_settles_the_campaign_first(client, residents, tmp_path):
+    from surveys.ballot_export import write_export
+
+    cast(client, residents, 2)
+    assert write_export(residents, tmp_path / "ballots.csv", with_comments=True) == 2
+    assert not PendingAnswers.objects.exists()
+    rows = (tmp_path / "ballots.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 3 and rows[1].count("很好") == 1
+
+
+class TestCommand:
+    def test_settles_and_says_how_many(self, client, residents):
+        cast(client, residents, 2)
+        out = StringIO()
+        call_command("settle_ballots", "--campaign", residents.campaign.slug, stdout=out)
+        assert "2" in out.getvalue() and not PendingAnswers.objects.exists()
+
+    def test_an_unknown_campaign_is_refused_in_chinese(self, db):
+        with pytest.raises(CommandError, match="不存在"):
+            call_command("settle_ballots", "--campaign", "nope")
+
+    def test_every_must_be_positive(self, db):
+        with pytest.raises(CommandError, match="--every"):
+            call_command("settle_ballots", "--every", "0")
+
+
+@pytest.mark.parametrize("status", [Campaign.Status.DRAFT, Campaign.Status.OPEN, Campaign.Status.CLOSED])
+@pytest.mark.parametrize("opens, closes", [(None, None), (-2, None), (2, None), (None, 2), (None, -2), (-2, 2), (-4, -2)])
+def test_the_sql_open_check_agrees_with_the_reason_in_python(residents, status, opens, closes):
+    """The hot path checks in SQL what `campaign_closed_reason` says in Python: they must agree."""
+    now = timezone.now()
+    Campaign.objects.filter(pk=residents.campaign_id).update(
+        status=status, opens_at=None if opens is None else now + dt.timedelta(hours=opens),
+        closes_at=None if closes is None else now + dt.timedelta(hours=closes))
+    campaign = Campaign.objects.get(pk=residents.campaign_id)
+    assert campaign_open_now(campaign.id) == (campaign_closed_reason(campaign) is None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_settlers_write_each_ballot_once(client, residents):
+    cast(client, residents, 12)
+    counts, errors = [], []
+    barrier = threading.Barrier(3)
+
+    def settle():
+        try:
+            barrier.wait()
+            counts.append(ballots_settle(batch_size=2))
+        except Exception as error:   # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=settle) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and sum(counts) == 12
+    assert Answer.objects.values("ballot").distinct().count() == 12
+    assert Answer.objects.count() == 12 * len(valid_answers(residents))
+
+
+def test_the_admin_says_whether_a_ballots_answers_are_written_out(client, residents, staff):
+    cast(client, residents)
+    ballot = Ballot.objects.get()
+    client.force_login(staff)
+    url = f"/admin/surveys/ballot/{ballot.id}/change/"
+    before = client.get(url).content.decode()
+    assert "答案已写出" in before and "icon-no" in before
+    ballots_settle()
+    after = client.get(url).content.decode()
+    assert "icon-yes" in after and "很好" in after   # the comment, now an answer row
