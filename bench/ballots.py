@@ -7,7 +7,9 @@ demo city, fresh delegates' invitation codes), starts gunicorn with two workers 
 loads it with concurrent clients: first the trivial `GET /api/v1/ping/`, the baseline, then
 `POST /api/v1/ballots/<code>/` with a whole delegates' ballot (40 city organs × overall + 4
 dimensions, plus the profile questions), each code used once. Each phase has an unmeasured warm-up
-and then runs for a fixed time or until its requests are used up, whichever comes first.
+and then runs for a fixed time or until its requests are used up, whichever comes first. A cast
+ballot is stored with its answers packed; after the load, the run settles them into answer rows
+(`surveys.ballots.ballots_settle`) and prints that rate too: it is the work casting no longer does.
 
 Targets: ballot throughput ≥ 0.5 × ping throughput, ballot p99 latency < 100 ms. A missed target
 is printed, not an error; the exit status is non-zero only when something went wrong (a ballot not
@@ -102,6 +104,28 @@ def ballots_stored() -> int:
     count = Ballot.objects.filter(group__campaign__slug=CAMPAIGN, group__key=GROUP).count()
     connections.close_all()
     return count
+
+
+def settle_stored() -> dict:
+    """Settle what the run cast (one process, as `manage.py settle_ballots` would); time it and check
+    that every packed answer became a row."""
+    from django.db import connections
+
+    from surveys.ballots import ballots_settle
+    from surveys.models import Answer, Campaign, PendingAnswers
+
+    campaign = Campaign.objects.get(slug=CAMPAIGN)
+    pending = PendingAnswers.objects.filter(ballot__campaign=campaign)
+    packed = sum(len(answers) for answers in pending.values_list("answers", flat=True).iterator())
+    answers_before = Answer.objects.filter(ballot__campaign=campaign).count()
+    started, cpu = time.monotonic(), time.process_time()
+    settled = ballots_settle(campaign_id=campaign.id)
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+    written = Answer.objects.filter(ballot__campaign=campaign).count() - answers_before
+    left = pending.count()
+    connections.close_all()
+    return {"ballots": settled, "seconds": seconds, "cpu": cpu, "ok": written == packed and left == 0,
+            "written": written, "packed": packed}
 
 
 def ballot_bodies(variants: int = 8) -> list[bytes]:
@@ -499,6 +523,11 @@ def main() -> int:
           f"{'ok' if p99_ok else '*** TARGET MISSED ***'}")
     print(f"database: {stored} ballots stored during the run, {created} answered 201 (warm-up included) "
           f"{'ok' if stored == created else '*** MISMATCH ***'}")
+    settle = settle_stored()
+    print(f"settling afterwards (not in the ratio): {settle['ballots']} ballots, {settle['written']} answer rows in "
+          f"{settle['seconds']:.1f} s = {settle['ballots'] / max(settle['seconds'], 1e-9):.0f} ballots/s in one process "
+          f"({settle['cpu'] / max(settle['ballots'], 1) * 1000:.2f} ms Python CPU per ballot) "
+          f"{'ok' if settle['ok'] else '*** ANSWERS LOST ***'}")
 
     status = 0
     for p in phases:
@@ -508,6 +537,9 @@ def main() -> int:
                   f"{len(p['errors'])} errors", file=sys.stderr)
             for line in (p["samples"] + p["errors"])[:5]:
                 print("  " + line, file=sys.stderr)
+    if not settle["ok"]:
+        status = 1
+        print(f"ERROR: {settle['packed']} answers were pending but settling wrote {settle['written']}", file=sys.stderr)
     if stored != created:
         status = 1
         print(f"ERROR: {stored} ballots stored but {created} responses were 201", file=sys.stderr)
