@@ -5,7 +5,7 @@
 Creates a scratch database next to DATABASE_URL's (`<name>_bench`), migrates it, loads N ballots of
 one stratified and raked group (6 districts × 3 age bands × 2 sexes) each rating the same 40 units
 on a 0–10 scale, straight into the real tables with INSERT … SELECT generate_series; each unit score
-carries its ballot's weighting cell key as casting stores it (`surveys.ballots.cell_key`). Then, in
+points at its ballot's weighting cell as casting stores it (`surveys.ballots.cell_key`). Then, in
 the same run, it times
 
 * scoring end to end (`scoring.services.score_run_create`: the GROUP BY queries, the statistics,
@@ -156,22 +156,28 @@ def load_ballots(cursor, n: int, campaign, group, question, units) -> None:
     cursor.execute(f"""
         INSERT INTO surveys_answer (ballot_id, question_id, unit_id, option_id, number, text, choices)
         SELECT b.id, {question.id}, u.id, NULL, {value}, '', NULL FROM bench_ballot b CROSS JOIN bench_unit u""")
-    # The cell key as casting stores it: the profile values of the group's design keys, joined by
-    # CELL_SEPARATOR (bench_ballot has a column per profile question, none of them empty).
-    cell = " || chr(31) || ".join(f"b.{key}" for key in group.design_keys())
+    # The cell as casting stores it: a WeightingCell whose key is the profile values of the group's
+    # design keys joined by CELL_SEPARATOR (bench_ballot has a column per profile question, none empty).
+    key = " || chr(31) || ".join(f"b.{key}" for key in group.design_keys())
+    cursor.execute(f"""INSERT INTO surveys_weightingcell (group_id, key)
+                       SELECT DISTINCT {group.id}, {key} FROM bench_ballot b""")
+    cursor.execute("ALTER TABLE bench_ballot ADD COLUMN cell_id bigint")
+    cursor.execute(f"""UPDATE bench_ballot b SET cell_id = c.id FROM surveys_weightingcell c
+                       WHERE c.group_id = {group.id} AND c.key = {key}""")
     cursor.execute(f"""
-        INSERT INTO surveys_ballotunitscore (ballot_id, group_id, unit_id, score, cell)
-        SELECT b.id, {group.id}, u.id, {value} * 10.0, {cell} FROM bench_ballot b CROSS JOIN bench_unit u""")
+        INSERT INTO surveys_ballotunitscore (ballot_id, group_id, unit_id, score, cell_id)
+        SELECT b.id, {group.id}, u.id, {value} * 10.0, b.cell_id FROM bench_ballot b CROSS JOIN bench_unit u""")
     cursor.execute("SET session_replication_role = DEFAULT")
     check_cells(cursor, group)
 
 
 def check_cells(cursor, group) -> None:
-    """The SQL-built cell keys are what `cell_key` gives for the ballots' profiles (a sample)."""
+    """The SQL-built cells are what `cell_key` gives for the ballots' profiles (a sample)."""
     from surveys.ballots import cell_key
 
-    cursor.execute("""SELECT b.profile, s.cell FROM surveys_ballot b JOIN surveys_ballotunitscore s
-                      ON s.ballot_id = b.id WHERE b.id IN (SELECT id FROM bench_ballot WHERE i <= 100)""")
+    cursor.execute("""SELECT b.profile, c.key FROM surveys_ballot b JOIN surveys_ballotunitscore s
+                      ON s.ballot_id = b.id JOIN surveys_weightingcell c ON c.id = s.cell_id
+                      WHERE b.id IN (SELECT id FROM bench_ballot WHERE i <= 100)""")
     rows = cursor.fetchall()
     keys = group.design_keys()
     profiles = [(json.loads(p) if isinstance(p, str) else p, cell) for p, cell in rows]  # Django reads jsonb as text

@@ -12,7 +12,7 @@ from django.db.models import Avg, BigIntegerField, Case, Count, F, FloatField, F
 from django.db.models.fields.json import KeyTextTransform
 
 from surveys.ballots import cell_levels
-from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Question, Unit, UnitContact
+from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Question, Unit, UnitContact, WeightingCell
 from surveys.roles import is_evaluation_staff
 
 from .models import ScoreRun, UnitScore
@@ -65,8 +65,9 @@ def group_sums(*, group_id: int, keys: list[str], threshold: float) -> GroupSums
     """The two GROUP BY queries of one group: cell totals and per-(cell, unit) score sums.
 
     Cell totals come from the ballots' profiles (every ballot counts, rated units or not); score
-    sums from BallotUnitScore alone, grouped by its stored cell key (no join with ~n ballots),
-    read back into the same level tuples. A stored key that the current design would not give
+    sums from BallotUnitScore alone, grouped by its stored cell id (no join with ~n ballots; an
+    integer groups faster than the key), read back through the group's WeightingCell keys into
+    the same level tuples. A stored key that the current design would not give
     shows up as a cell no ballot has; `scoring.compute` refuses to score it.
     """
     _reporting_memory()
@@ -81,11 +82,12 @@ def group_sums(*, group_id: int, keys: list[str], threshold: float) -> GroupSums
         cells = {(): total} if total else {}
     sum_y, sum_y2, scale_y, scale_y2 = _sums()
     sum_rows = (
-        BallotUnitScore.objects.filter(group_id=group_id).order_by().values("cell", "unit_id")
-        .annotate(n=Count("pk"), sy=sum_y, syy=sum_y2, yes=Count("pk", filter=Q(score__gte=threshold)))
-        .values_list("cell", "unit_id", "n", "sy", "syy", "yes")
+        BallotUnitScore.objects.filter(group_id=group_id).order_by().values("cell_id", "unit_id")
+        .annotate(n=Count("*"), sy=sum_y, syy=sum_y2, yes=Count("pk", filter=Q(score__gte=threshold)))
+        .values_list("cell_id", "unit_id", "n", "sy", "syy", "yes")
     )
-    sums = [(cell_levels(cell, len(keys)), *rest) for cell, *rest in sum_rows]
+    cell_keys = dict(WeightingCell.objects.filter(group_id=group_id).values_list("id", "key"))
+    sums = [(cell_levels(cell_keys[cell_id], len(keys)), *rest) for cell_id, *rest in sum_rows]
     return GroupSums(cells=cells, sums=sums, scales=(scale_y, scale_y2))
 
 

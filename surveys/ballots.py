@@ -29,6 +29,7 @@ from .models import (
     PendingAnswers,
     Question,
     Unit,
+    WeightingCell,
 )
 from .scores import scale_score, weighted_unit_score
 
@@ -121,10 +122,21 @@ def cell_key(design_keys: list[str], profile: dict) -> str:
     """A ballot's weighting cell in its group: its profile answers to the group's design keys, in
     order, joined by CELL_SEPARATOR; an unanswered key is an empty part; no design keys: "".
 
-    Stored with every score row (`BallotUnitScore.cell`) by BallotBatch, the demo seeder and the
-    migration that filled existing rows; `cell_levels` reads it back.
+    Every score row points at its cell (`BallotUnitScore.cell`, a WeightingCell with this key:
+    `cell_ids`), written by BallotBatch and the demo seeder; `cell_levels` reads the key back.
     """
     return CELL_SEPARATOR.join("" if profile.get(key) is None else str(profile[key]) for key in design_keys)
+
+
+def cell_ids(group_id: int, keys) -> dict[str, int]:
+    """The ids of a group's weighting cells by key, creating the ones not seen before (caller's
+    transaction; two writers creating the same cell at once both end up with the one row)."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    WeightingCell.objects.bulk_create([WeightingCell(group_id=group_id, key=key) for key in wanted],
+                                      ignore_conflicts=True)
+    return dict(WeightingCell.objects.filter(group_id=group_id, key__in=wanted).values_list("key", "id"))
 
 
 def cell_levels(cell: str, width: int) -> tuple:
@@ -472,12 +484,14 @@ class BallotBatch:
         insert_rows(Ballot, BALLOT_COLUMNS, self.ballots)
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
                     self.answers)
-        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell"), self.scores)
+        ids = cell_ids(self.sheet.group.id, {row[-1] for row in self.scores})
+        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell_id"),
+                    [(*row[:-1], ids[row[-1]]) for row in self.scores])
         self.ballots, self.answers, self.scores = [], [], []
 
 
 def _unit_scores(ballot_id, sheet: BallotSheet, answers: list[tuple], cell: str):
-    """(ballot, group, unit, score, cell) rows: the weighted mean of the ballot's scored answers per unit."""
+    """(ballot, group, unit, score, cell key) rows: the weighted mean of the ballot's scored answers per unit."""
     pairs: dict[int, list[tuple[float, float]]] = {}
     for question_id, unit_id, option_id, number, _text, _choices in answers:
         question = sheet.by_id[question_id]

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .ballots import cell_key
+from .ballots import cell_ids, cell_key
 from .bulk import insert_rows
 from .models import (
     Answer,
@@ -272,6 +272,7 @@ class _Simulator:
         self.pending_ballots: list[tuple] = []
         self.pending_answers: list[tuple] = []
         self.pending_scores: list[tuple] = []
+        self.cells: dict[tuple[int, str], int] = {}   # (group id, cell key) → WeightingCell id
         self.answer_count = 0
 
     def run(self, total: int) -> dict[str, int]:
@@ -299,13 +300,19 @@ class _Simulator:
         person = (AGE_EFFECT[profile["age"]] + (1.0 if profile["sex"] == "F" else 0.0)
                   + self.district_effect[profile["district"]] + GROUP_LENIENCY[group.key] + rng.normal(0, 6))
         answer_dimensions = group.key == "delegates" or rng.random() < 0.5
-        cell = cell_key(self.design_keys[group.id], profile)
+        cell = self._cell_id(group, profile)
         for unit in self._units_rated(group, profile):
             self._rate(ballot, group, unit, person, answer_dimensions, cell)
         if self.comment is not None and rng.random() < 0.05:
             self._answer(ballot, self.comment, None, text=COMMENTS[int(rng.integers(len(COMMENTS)))])
         if len(self.pending_answers) >= self.BATCH:
             self._flush()
+
+    def _cell_id(self, group: EvaluatorGroup, profile: dict) -> int:
+        key = cell_key(self.design_keys[group.id], profile)
+        if (group.id, key) not in self.cells:
+            self.cells[(group.id, key)] = cell_ids(group.id, [key])[key]
+        return self.cells[(group.id, key)]
 
     def _profile(self, group: EvaluatorGroup) -> dict[str, str]:
         rng = self.rng
@@ -342,7 +349,7 @@ class _Simulator:
         chosen = self.rng.choice(len(units), size=k, replace=False, p=weights / weights.sum())
         return [units[i] for i in sorted(chosen)]
 
-    def _rate(self, ballot: Ballot, group, unit: Unit, person: float, answer_dimensions: bool, cell: str) -> None:
+    def _rate(self, ballot: Ballot, group, unit: Unit, person: float, answer_dimensions: bool, cell: int) -> None:
         rng = self.rng
         latent = self.quality[unit.id] + person + rng.normal(0, 9)
         pairs = [self._grade(ballot, unit, self.overall, latent)]
@@ -365,7 +372,7 @@ class _Simulator:
     def _flush(self) -> None:
         insert_rows(Ballot, ("id", "campaign_id", "group_id", "channel", "received_on", "profile"), self.pending_ballots)
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "text"), self.pending_answers)
-        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell"), self.pending_scores)
+        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell_id"), self.pending_scores)
         self.pending_ballots, self.pending_answers, self.pending_scores = [], [], []
 
 

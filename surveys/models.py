@@ -462,6 +462,23 @@ class Answer(models.Model):
         return f"{self.question.key}@{self.unit_id or '-'}"
 
 
+class WeightingCell(models.Model):
+    """One weighting cell of a group: its key is a ballot's profile answers to the group's design
+    keys (`surveys.ballots.cell_key`). Score rows point at it by id: PostgreSQL groups tens of
+    millions of rows by a bigint a quarter faster than by a text key."""
+
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="cells")
+    key = models.TextField(_("key"), blank=True)
+
+    class Meta:
+        verbose_name = _("weighting cell")
+        verbose_name_plural = _("weighting cells")
+        constraints = [models.UniqueConstraint(fields=["group", "key"], name="unique_weighting_cell")]
+
+    def __str__(self):
+        return f"{self.group_id}:{self.key!r}"
+
+
 class BallotUnitScore(models.Model):
     """A ballot's score for one unit, computed when the ballot is cast.
 
@@ -473,12 +490,12 @@ class BallotUnitScore(models.Model):
     group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     score = models.FloatField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(100)])
-    # The ballot's weighting cell in its group (`surveys.ballots.cell_key`: the profile answers to the
-    # group's design keys), stored with the score so that scoring groups this table alone (DESIGN.md §4).
-    # A group's design is frozen once its campaign opens and ballots exist only from then on, so a stored
-    # cell stays right; scoring still refuses cells that no ballot has under the current design.
-    # Text, not varchar(n): same storage in PostgreSQL, and no design is too wide for a cap to refuse.
-    cell = models.TextField(_("weighting cell"), blank=True, default="", db_default="", editable=False)
+    # The ballot's weighting cell in its group, stored with the score so that scoring groups this table
+    # alone (DESIGN.md §4). A group's design is frozen once its campaign opens and ballots exist only
+    # from then on, so a stored cell stays right; scoring still refuses cells that no ballot has under
+    # the current design. No index: only scoring reads it, in full scans.
+    cell = models.ForeignKey(WeightingCell, verbose_name=_("weighting cell"), on_delete=models.PROTECT,
+                             related_name="+", db_index=False, editable=False)
 
     class Meta:
         verbose_name = _("ballot unit score")

@@ -1,18 +1,17 @@
-"""Every score row carries its ballot's weighting cell key (DESIGN.md §4), on every write path:
-online casting through the API, paper imports, the demo seeder, and the migration that filled
-the rows written before the column existed."""
+"""Every score row points at its ballot's weighting cell (DESIGN.md §4), on every write path:
+online casting through the API, paper imports, the demo seeder, and the migrations that filled
+the rows written before cells were stored."""
 import csv
-import importlib
 import io
 import uuid
 
 import pytest
-from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db.models import F
 
-from surveys.ballots import CELL_SEPARATOR, ballots_settle, cell_key, cell_levels
-from surveys.models import Ballot, BallotUnitScore, Campaign
+from surveys.ballots import CELL_SEPARATOR, ballots_settle, cell_ids, cell_key, cell_levels
+from surveys.models import Ballot, BallotUnitScore, Campaign, WeightingCell
 from surveys.services import invitations_issue
 
 from .conftest import valid_answers
@@ -23,7 +22,7 @@ SEP = CELL_SEPARATOR
 
 
 def _cells(**filters) -> set[str]:
-    return set(BallotUnitScore.objects.filter(**filters).values_list("cell", flat=True))
+    return set(BallotUnitScore.objects.filter(**filters).values_list("cell__key", flat=True))
 
 
 def test_cell_key_joins_the_design_keys_in_order_and_reads_back():
@@ -62,7 +61,7 @@ def test_a_paper_import_stores_each_ballots_cell(tmp_path, residents):
     path = tmp_path / "paper.csv"
     path.write_bytes(buffer.getvalue().encode("utf-8-sig"))
     call_command("import_ballots", "open-2026", "--group", "residents", str(path), stdout=io.StringIO())
-    rows = set(BallotUnitScore.objects.filter(ballot__channel="paper").values_list("unit__code", "cell"))
+    rows = set(BallotUnitScore.objects.filter(ballot__channel="paper").values_list("unit__code", "cell__key"))
     assert rows == {(u1, f"D2{SEP}18-34{SEP}M"), (u2, f"D1{SEP}60+{SEP}F")}
 
 
@@ -74,42 +73,16 @@ def test_the_seeder_stores_the_cells_of_each_groups_design():
     assert groups["residents"].design_keys() == ["district", "age", "sex"]
     for key, group in groups.items():
         design = group.design_keys()
-        rows = BallotUnitScore.objects.filter(group=group).values_list("cell", "ballot__profile")
+        rows = BallotUnitScore.objects.filter(group=group).values_list("cell__key", "ballot__profile")
         assert rows, key
         assert all(cell == cell_key(design, profile) for cell, profile in rows), key
     assert _cells(group=groups["delegates"]) == {""}  # an unweighted group: one cell
     assert all(len(c.split(SEP)) == 3 for c in _cells(group=groups["residents"]))
 
 
-def test_the_migration_fills_the_cells_of_existing_rows(residents):
-    """Rows written before the column existed ("" everywhere) get their ballots' cells."""
-    campaign = residents.campaign
-    delegates = campaign.groups.get(key="delegates")
-    unit = residents.units.order_by("code").first()
-    organ = delegates.units.order_by("code").first()
-    profiles = [{"district": "D1", "age": "60+", "sex": "F"}, {"district": "D2", "age": "18-34", "sex": "M"},
-                {"district": "D2", "sex": "M"}]  # the last lacks an answer the design needs
-    for profile in profiles:
-        ballot = Ballot.objects.create(campaign=campaign, group=residents, channel="online",
-                                       received_on="2026-03-01", profile=profile)
-        BallotUnitScore.objects.create(ballot=ballot, group=residents, unit=unit, score=80)
-    other = Ballot.objects.create(id=uuid.uuid4(), campaign=campaign, group=delegates, channel="online",
-                                  received_on="2026-03-01", profile={"district": "D1"})
-    BallotUnitScore.objects.create(ballot=other, group=delegates, unit=organ, score=60)
-    assert _cells() == {""}
-
-    migration = importlib.import_module("surveys.migrations.0005_fill_ballotunitscore_cell")
-    migration.fill_cells(apps, None)
-
-    got = dict(BallotUnitScore.objects.filter(group=residents).values_list("ballot__profile__age", "cell"))
-    assert got == {"60+": f"D1{SEP}60+{SEP}F", "18-34": f"D2{SEP}18-34{SEP}M", None: f"D2{SEP}{SEP}M"}
-    assert _cells(group=delegates) == {""}
-    migration.fill_cells(apps, None)  # idempotent
-    assert set(BallotUnitScore.objects.filter(group=residents).values_list("ballot__profile__age", "cell")) == set(got.items())
-
-
-def test_the_migration_runs_through_the_executor(transactional_db):
-    """Unapply and reapply the two migrations on a database that holds ballots."""
+def test_the_migrations_fill_and_link_the_cells_of_existing_rows(transactional_db):
+    """Unapply the cell migrations on a database that holds score rows, then apply them again:
+    0005 computes each ballot's key from its profile, 0007/0008 turn keys into WeightingCell links."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
@@ -117,16 +90,28 @@ def test_the_migration_runs_through_the_executor(transactional_db):
 
     campaign = CampaignFactory.ready()
     Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.OPEN)
-    residents = campaign.groups.get(key="residents")
-    ballot = Ballot.objects.create(campaign=campaign, group=residents, channel="paper", received_on="2026-03-01",
-                                   profile={"district": "D2", "age": "35-59", "sex": "F"})
-    BallotUnitScore.objects.create(ballot=ballot, group=residents, unit=residents.units.first(), score=40)
+    residents, delegates = campaign.groups.get(key="residents"), campaign.groups.get(key="delegates")
+    unit, organ = residents.units.order_by("code").first(), delegates.units.order_by("code").first()
+    blank = {group.pk: cell_ids(group.pk, [""])[""] for group in (residents, delegates)}  # as before 0005
+    profiles = [{"district": "D1", "age": "60+", "sex": "F"}, {"district": "D2", "age": "18-34", "sex": "M"},
+                {"district": "D2", "sex": "M"}]  # the last lacks an answer the design needs
+    for profile in profiles:
+        ballot = Ballot.objects.create(campaign=campaign, group=residents, channel="online",
+                                       received_on="2026-03-01", profile=profile)
+        BallotUnitScore.objects.create(ballot=ballot, group=residents, unit=unit, score=80, cell_id=blank[residents.pk])
+    other = Ballot.objects.create(id=uuid.uuid4(), campaign=campaign, group=delegates, channel="online",
+                                  received_on="2026-03-01", profile={"district": "D1"})
+    BallotUnitScore.objects.create(ballot=other, group=delegates, unit=organ, score=60, cell_id=blank[delegates.pk])
     executor = MigrationExecutor(connection)
     try:
         executor.migrate([("surveys", "0003_paper_imports_and_roster")])
-        executor.loader.build_graph()
-        executor.migrate([("surveys", "0005_fill_ballotunitscore_cell")])
-        assert _cells() == {f"D2{SEP}35-59{SEP}F"}
-    finally:  # the later migrations, for the tests that follow
+    finally:  # forward again, to the latest state, for this test and the ones that follow
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+    got = dict(BallotUnitScore.objects.filter(group=residents).values_list("ballot__profile__age", "cell__key"))
+    assert got == {"60+": f"D1{SEP}60+{SEP}F", "18-34": f"D2{SEP}18-34{SEP}M", None: f"D2{SEP}{SEP}M"}
+    assert _cells(group=delegates) == {""}
+    # One cell row per (group, key), every score row linked to its own group's cell.
+    assert BallotUnitScore.objects.exclude(cell__group_id=F("group_id")).count() == 0
+    assert WeightingCell.objects.filter(group=residents).count() == 3

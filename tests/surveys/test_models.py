@@ -20,6 +20,7 @@ from surveys.models import (
     Option,
     Question,
     Unit,
+    WeightingCell,
 )
 
 from ..factories import CampaignFactory, EvaluatorGroupFactory, OptionFactory, QuestionFactory, UnitFactory
@@ -119,9 +120,15 @@ def test_one_answer_per_ballot_for_profile_questions(campaign, ballot):
 
 def test_ballot_unit_score_range_and_uniqueness(campaign, ballot):
     unit = ballot.group.units.first()
-    _refused(BallotUnitScore, ballot=ballot, group=ballot.group, unit=unit, score=100.5)
-    BallotUnitScore.objects.create(ballot=ballot, group=ballot.group, unit=unit, score=80)
-    _refused(BallotUnitScore, ballot=ballot, group=ballot.group, unit=unit, score=60)
+    cell = WeightingCell.objects.create(group=ballot.group, key="")
+    _refused(BallotUnitScore, ballot=ballot, group=ballot.group, unit=unit, score=100.5, cell=cell)
+    BallotUnitScore.objects.create(ballot=ballot, group=ballot.group, unit=unit, score=80, cell=cell)
+    _refused(BallotUnitScore, ballot=ballot, group=ballot.group, unit=unit, score=60, cell=cell)
+
+
+def test_a_weighting_cell_is_unique_per_group_and_key(campaign, ballot):
+    WeightingCell.objects.create(group=ballot.group, key="D1")
+    _refused(WeightingCell, group=ballot.group, key="D1")
 
 
 def test_ballot_ids_are_random_uuid4(campaign, ballot):
