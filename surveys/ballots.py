@@ -284,7 +284,7 @@ def unpacked(answer: list) -> tuple:
     return (*answer, *PACKED_DEFAULTS[len(answer) - 2:])
 
 
-OPTION_KINDS = frozenset({Question.Kind.GRADE, Question.Kind.CHOICE})
+OPTION_KINDS = frozenset({Question.Kind.GRADE.value, Question.Kind.CHOICE.value})
 
 
 def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot:
@@ -535,7 +535,7 @@ def ballots_settle(*, campaign_id: int | None = None, batch_size: int = SETTLE_B
 
 def _claim_pending(campaign_id: int | None, limit: int) -> dict[uuid.UUID, list]:
     """Delete up to `limit` pending rows (of one campaign) and return their answers by ballot id."""
-    table, ballots = PendingAnswers._meta.db_table, Ballot._meta.db_table
+    table, ballots = _table(PendingAnswers), _table(Ballot)
     where, params = ("WHERE b.campaign_id = %s", [campaign_id]) if campaign_id is not None else ("", [])
     lock = " FOR UPDATE OF p SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     sql = (f"DELETE FROM {table} WHERE ballot_id IN (SELECT p.ballot_id FROM {table} p "
