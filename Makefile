@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
 TEST_SYSTEM_PACKAGES := postgresql chromium
 
-.PHONY: install install-test demo serve test test-sqlite test-postgres bench messages system-packages clean
+.PHONY: install install-test demo serve test lint test-sqlite test-postgres bench messages system-packages clean
 
 install: system-packages $(VENV)/.installed messages
 
@@ -54,8 +54,13 @@ demo: install
 serve: demo
 
 test: install-test
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
+
+lint:
+	@echo "== ruff"
+	$(VENV)/bin/ruff check .
 
 test-sqlite:
 	@echo "== Test suite on SQLite"

@@ -35,7 +35,6 @@ Example (one evaluator group, no clusters; cells = stratum × district × age)::
     sat = domain_proportions(table, n_kd, yes_kd, level=0.95)          # yes_kd: Σ 1[score ≥ 80]
 """
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 from scipy import sparse
@@ -205,7 +204,7 @@ class DomainEstimates:
     n: np.ndarray
     ess: np.ndarray
     level: float
-    df: Optional[np.ndarray] = None
+    df: np.ndarray | None = None
     method: str = "normal"
 
     def __len__(self):

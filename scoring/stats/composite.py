@@ -21,7 +21,7 @@ def composite(estimates, weights, level=0.95):
     level = check_level(level)
     if len(estimates) != len(weights):
         raise StatsError(f"{len(estimates)} estimates but {len(weights)} weights")
-    present = [(e, float(w)) for e, w in zip(estimates, weights) if e is not None]
+    present = [(e, float(w)) for e, w in zip(estimates, weights, strict=True) if e is not None]
     if not present:
         raise StatsError("no group estimates to combine")
     if any(not (math.isfinite(w) and w > 0) for _, w in present):

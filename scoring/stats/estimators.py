@@ -2,7 +2,6 @@
 ``svytotal``, ``svyciprop``), for the whole sample or a domain."""
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -30,7 +29,7 @@ class Estimate:
     n: int
     ess: float
     level: float
-    df: Optional[int] = None
+    df: int | None = None
     method: str = "normal"
 
     @property

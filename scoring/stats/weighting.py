@@ -44,11 +44,11 @@ def make_margin(name, labels, totals, counts):
     if bad:
         raise StatsError(f"{name!r}: population totals must be finite and >= 0 (levels {bad!r})")
     present = np.bincount(codes, weights=counts, minlength=len(levels))
-    empty = [lv for lv, c, t in zip(levels, present, tot) if c <= 0 and t > 0]
+    empty = [lv for lv, c, t in zip(levels, present, tot, strict=True) if c <= 0 and t > 0]
     empty += [k for k, v in totals.items() if k not in levels and float(v) > 0]
     if empty:
         raise StatsError(f"{name!r}: levels {empty!r} have a population total but no respondents")
-    zero = [lv for lv, c, t in zip(levels, present, tot) if c > 0 and t == 0]
+    zero = [lv for lv, c, t in zip(levels, present, tot, strict=True) if c > 0 and t == 0]
     if zero:
         raise StatsError(f"{name!r}: levels {zero!r} have respondents but a population total of 0")
     return Margin(name, codes, levels, tot)
@@ -67,7 +67,7 @@ def rake_factors(mass, margins, tol=RAKE_TOLERANCE, max_sweeps=RAKE_MAX_SWEEPS):
     within relative ``tol`` of the population totals."""
     grand = [m.totals.sum() for m in margins]
     if max(grand) - min(grand) > 1e-9 * max(grand):
-        detail = ", ".join(f"{m.name}={t:.17g}" for m, t in zip(margins, grand))
+        detail = ", ".join(f"{m.name}={t:.17g}" for m, t in zip(margins, grand, strict=True))
         raise StatsError(f"raking margins have different grand totals: {detail}")
     g = np.ones_like(mass)
     for _ in range(max_sweeps):

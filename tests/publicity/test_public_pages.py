@@ -1,6 +1,5 @@
 """The public pages: the list, a notice, its download, verification, the objection form."""
 import datetime as dt
-import hashlib
 
 import pytest
 from django.core.cache import cache
@@ -101,7 +100,7 @@ def test_staff_preview_and_publish_pages(client, scored, staff, outsider):
     published = client.post(f"/notices/staff/{scored.slug}/publicity/publish/", {"title": "", "body": ""})
     assert published.status_code == 302
     refused = client.post(f"/notices/staff/{scored.slug}/final/publish/", follow=True)
-    assert "runs until".encode() in refused.content or "公示期".encode() in refused.content
+    assert b"runs until" in refused.content or "公示期".encode() in refused.content
 
 
 def test_anonymous_staff_pages_ask_for_login(client, scored):

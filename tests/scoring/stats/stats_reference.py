@@ -4,7 +4,7 @@ A helper module for the tests, not a test file. The design names match make_refe
 """
 import csv
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from scoring.stats import Design
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(name):
     """Columns of ``DATA/name.csv`` as numpy arrays (numeric where every value parses)."""
     with open(DATA / f"{name}.csv", newline="") as fh:
@@ -29,12 +29,12 @@ def table(name):
     return cols
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference():
     return json.loads((DATA / "reference.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def populations():
     return json.loads((DATA / "populations.json").read_text())
 
@@ -58,7 +58,7 @@ def _three(d, pops):
     return {v: (d[v], pops[v]) for v in ("district", "age", "sex")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def build(name):
     """The Python twin of the R design ``name`` of make_reference.R."""
     d = data_for(name)

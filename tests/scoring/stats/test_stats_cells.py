@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 from scoring.stats import (
-    CellTable, Design, StatsError, domain_means, domain_proportions, domain_totals, mean, proportion, total,
+    CellTable,
+    Design,
+    StatsError,
+    domain_means,
+    domain_proportions,
+    domain_totals,
+    mean,
+    proportion,
+    total,
 )
 
 RTOL = 1e-9
@@ -46,7 +54,7 @@ def _sample(seed=7, clustered=False):
         n_psu = {"S1": 10, "S2": 10, "S3": 10, "S4": 4}
         data["psu"] = np.array([f"{s}-{rng.integers(n_psu[s])}" for s in strata])
         data["fpc"] = np.array([{"S1": 200, "S2": 90, "S3": 30, "S4": 4}[s] for s in strata], float)
-        psu_w = {p: w for p, w in zip(np.unique(data["psu"]), np.exp(rng.normal(4, .4, 64)))}
+        psu_w = {p: w for p, w in zip(np.unique(data["psu"]), np.exp(rng.normal(4, .4, 64)), strict=False)}  # ≤ 64 PSUs drawn
         data["w"] = np.array([psu_w[p] for p in data["psu"]])
     data["rated"] = rng.random((n, UNITS)) < rng.uniform(0.02, 0.4, UNITS)
     data["rated"][:, -1] = data["stratum"] == "S4"  # a domain inside the census stratum
@@ -60,7 +68,7 @@ def _sample(seed=7, clustered=False):
 
 def _cells(data, keys):
     """GROUP BY keys: the cell table's key columns, n, and (K × U) domain sums."""
-    joined = np.array(["|".join(row) for row in zip(*(data[k].astype(str) for k in keys))])
+    joined = np.array(["|".join(row) for row in zip(*(data[k].astype(str) for k in keys), strict=True)])
     _, first, idx = np.unique(joined, return_index=True, return_inverse=True)
     k = first.size
     rated, score = data["rated"], data["score"]

@@ -11,9 +11,10 @@ import math
 
 import numpy as np
 import pytest
-from .stats_reference import build, domain, reference, variable
 
 from scoring.stats import mean, proportion, total
+
+from .stats_reference import build, domain, reference, variable
 
 CASES = reference()["cases"]
 

@@ -123,11 +123,11 @@ def main():
     pops = {}
     for name, total in (("strat", n_strat), ("clus", n_clus)):
         pops[name] = {
-            "district": dict(zip(["D1", "D2", "D3", "D4"], _split(total, [30, 28, 24, 18]))),
-            "age": dict(zip(["A1", "A2", "A3"], _split(total, [33, 42, 25]))),
-            "sex": dict(zip(["F", "M"], _split(total, [51, 49]))),
+            "district": dict(zip(["D1", "D2", "D3", "D4"], _split(total, [30, 28, 24, 18]), strict=True)),
+            "age": dict(zip(["A1", "A2", "A3"], _split(total, [33, 42, 25]), strict=True)),
+            "sex": dict(zip(["F", "M"], _split(total, [51, 49]), strict=True)),
             "district_sex": dict(zip([f"{d}.{s}" for d in ["D1", "D2", "D3", "D4"] for s in "FM"],
-                                     _split(total, [15.5, 14.5, 14, 14, 12.5, 11.5, 9, 9]))),
+                                     _split(total, [15.5, 14.5, 14, 14, 12.5, 11.5, 9, 9]), strict=True)),
         }
     (HERE / "populations.json").write_text(json.dumps(pops, indent=1, sort_keys=True) + "\n")
 
