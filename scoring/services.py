@@ -96,6 +96,9 @@ def _score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
     problem = _refusal(locked)
     if problem:
         raise ScoringRefused(problem)
+    # While the campaign row is locked no other settler takes its ballots, so the ballots and
+    # their scores read below stay the same set; what was cast since the first pass goes in now.
+    ballots_settle(campaign_id=locked.pk)
     parameters = scoring_parameters(locked)
     digest, result = _evaluate(parameters)
     number = (locked.score_runs.aggregate(top=Max("number"))["top"] or 0) + 1
@@ -159,8 +162,10 @@ def score_run_verify(*, run: ScoreRun) -> list[str]:
     return _score_run_verify(run=run)
 
 
-@transaction.atomic  # read-only; one snapshot of the ballots for the whole recomputation
+@transaction.atomic
 def _score_run_verify(*, run: ScoreRun) -> list[str]:
+    # Locked, so that no settler adds ballots between the reads of the ballots and of their scores.
+    list(Campaign.objects.select_for_update().filter(pk=run.campaign_id).values_list("pk", flat=True))
     if run.method != METHOD_VERSION:
         return [_("Run %(n)d was computed with method %(method)s; this version computes %(current)s.")
                 % {"n": run.number, "method": run.method, "current": METHOD_VERSION}]

@@ -2,7 +2,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -24,7 +25,7 @@ from .models import (
     Invitation,
     Option,
     PaperImport,
-    PendingAnswers,
+    PendingBallot,
     Question,
     Questionnaire,
     Region,
@@ -242,7 +243,12 @@ class CampaignAdmin(admin.ModelAdmin):
     change_form_template = "admin/surveys/campaign/change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_ballot_count=Count("ballots"))
+        # Written-out ballots and those cast but not yet settled: both are ballots.
+        def count(model):
+            rows = model.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(n=Count("*"))
+            return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), Value(0))
+
+        return super().get_queryset(request).annotate(_ballot_count=count(Ballot) + count(PendingBallot))
 
     def get_urls(self):
         custom = [path("<int:pk>/issue-invitations/", self.admin_site.admin_view(self.issue_invitations_view),
@@ -359,13 +365,6 @@ class BallotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("id",)
     inlines = (AnswerInline,)
     show_full_result_count = False
-    fields = ("id", "campaign", "group", "channel", "received_on", "profile", "suspected_duplicate", "answers_written")
-    readonly_fields = fields
-
-    @admin.display(description=gettext_lazy("answers written out"), boolean=True)
-    def answers_written(self, ballot) -> bool:
-        """A ballot cast online lists its answers once settled (`manage.py settle_ballots`, scoring, exports)."""
-        return not PendingAnswers.objects.filter(ballot=ballot).exists()
 
 
 @admin.register(AuditEvent)

@@ -47,6 +47,11 @@ def ballot_rows(group: EvaluatorGroup, *, with_comments: bool) -> Iterator[list]
     for ballot_id, channel, received_on in ballots.iterator(chunk_size=CHUNK):
         row = [None] * len(header)  # unanswered; XLSX skips empty cells, CSV writes ""
         row[0], row[1], row[2] = str(ballot_id), channel, received_on.isoformat()
+        # Ballots settled while this runs are in the later queries only: skip their rows.
+        while next_answers and next_answers[0] < ballot_id:
+            next_answers = next(answers_by_ballot, None)
+        while next_scores and next_scores[0] < ballot_id:
+            next_scores = next(scores_by_ballot, None)
         if next_answers and next_answers[0] == ballot_id:
             for _id, key, unit, value, score, number, text, choices in next_answers[1]:
                 cell = _answer_cell(sheet.by_key[key], value, score, number, text, choices)

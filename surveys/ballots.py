@@ -26,7 +26,7 @@ from .models import (
     EvaluatorGroup,
     Invitation,
     Option,
-    PendingAnswers,
+    PendingBallot,
     Question,
     Unit,
     WeightingCell,
@@ -54,7 +54,13 @@ class BallotError:
     message: str
 
     def as_dict(self) -> dict:
-        return {"question": self.question, "unit": self.unit, "message": self.message}
+        return {"question": _printable(self.question), "unit": _printable(self.unit), "message": _printable(self.message)}
+
+
+def _printable(text):
+    """Text as it can go out in UTF-8: a JSON body may carry unpaired surrogates (\\ud800), which an
+    error message echoes back; they are shown escaped instead of failing the response."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(text, str) else text
 
 
 class BallotInvalid(Exception):
@@ -131,7 +137,7 @@ def cell_key(design_keys: list[str], profile: dict) -> str:
 def cell_ids(group_id: int, keys) -> dict[str, int]:
     """The ids of a group's weighting cells by key, creating the ones not seen before (caller's
     transaction; two writers creating the same cell at once both end up with the one row)."""
-    wanted = set(keys)
+    wanted = sorted(set(keys))   # one order for every writer: two never wait for each other's new cells
     if not wanted:
         return {}
     WeightingCell.objects.bulk_create([WeightingCell(group_id=group_id, key=key) for key in wanted],
@@ -268,8 +274,9 @@ class CleanBallot(NamedTuple):
     """A validated ballot: its answers packed by ids, and its profile (the weighting cells).
 
     A packed answer is [question id, unit id or None, option id or None, number, text, choices],
-    trailing defaults (None, "", None) left out: the form PendingAnswers stores and BallotBatch
-    writes out (`unpacked`). Ids, not keys: the questionnaire is frozen while ballots come in.
+    where trailing defaults may be left out (an option answer is just its three ids): the form
+    PendingBallot stores and BallotBatch writes out (`unpacked`). Ids, not keys: the questionnaire
+    is frozen while ballots come in.
     """
 
     answers: list[list]
@@ -372,10 +379,23 @@ def _other_value(sheet: BallotSheet, question: Question, value) -> tuple[list, s
         return [None, "", list(value)], ""
     if not isinstance(value, str):
         return [], _("Give a text.")
+    if not _storable(value):
+        return [], _("The text contains characters that cannot be stored (a NUL character or an unpaired surrogate).")
     text = value.strip()
     if len(text) > question.max_length:
         return [], _("At most %(max)d characters (this has %(n)d).") % {"max": question.max_length, "n": len(text)}
     return [None, text], ""
+
+
+def _storable(text: str) -> bool:
+    """Can PostgreSQL store this text? Not with NUL characters, nor with unpaired surrogates (no UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _as_number(value) -> float | None:
@@ -422,8 +442,8 @@ def ballot_cast(*, sheet: BallotSheet, answers: list[AnswerIn], channel: str, in
     """Validate and store one ballot; return a receipt number.
 
     With an invitation, the invitation is consumed in the same transaction as the ballot is
-    inserted: both happen or neither. The ballot is stored as two rows, the ballot and its
-    validated answers packed (PendingAnswers); `ballots_settle` writes the answers out later.
+    inserted: both happen or neither. The ballot is stored as one PendingBallot row with its
+    answers packed; `ballots_settle` writes it out as a Ballot later, in another transaction.
     The receipt is random and stored nowhere, so it says nothing about the ballot and cannot be
     used to find it (or to prove a vote to anyone).
     """
@@ -431,19 +451,28 @@ def ballot_cast(*, sheet: BallotSheet, answers: list[AnswerIn], channel: str, in
         raise InvitationNotFound
     clean = validate_answers(sheet, answers)
     today = timezone.localdate()
-    ballot_id = uuid.uuid4()
     with transaction.atomic():
         accepted = (_consume_invitation(invitation.pk, today) if invitation is not None
                     else campaign_open_now(sheet.campaign.id))
         if not accepted:
-            reason = campaign_refusal(sheet.campaign.id)
-            if reason or invitation is None:   # (no reason: it opened a moment ago; the ballot may try again)
-                raise CampaignNotOpen(reason or _("This evaluation is not open at this moment. Please try again."))
-            raise InvitationUsed
-        insert_rows(Ballot, BALLOT_COLUMNS, [(ballot_id, sheet.campaign.id, sheet.group.id, channel, today,
-                                              clean.profile, suspected_duplicate)])
-        insert_rows(PendingAnswers, ("ballot_id", "answers"), [(ballot_id, clean.answers)])
+            raise _refusal(sheet.campaign.id, invitation)
+        insert_rows(PendingBallot, PENDING_COLUMNS, [(uuid.uuid4(), sheet.campaign.id, sheet.group.id, channel, today,
+                                                      clean.profile, suspected_duplicate, clean.answers)])
     return format_receipt(secrets.token_hex(6))
+
+
+PENDING_COLUMNS = ("id", "campaign_id", "group_id", "channel", "received_on", "profile", "suspected_duplicate", "answers")
+
+
+def _refusal(campaign_id: int, invitation: InvitationFound | None) -> Exception:
+    """Why the invitation could not be consumed (or the campaign took no ballot): the exception to raise."""
+    reason = campaign_refusal(campaign_id)
+    if reason:
+        return CampaignNotOpen(reason)
+    if invitation is not None and Invitation.objects.filter(pk=invitation.pk, used=True).exists():
+        return InvitationUsed()
+    # The campaign opened a moment after the check: nothing was stored, the same ballot may be sent again.
+    return CampaignNotOpen(_("This evaluation is not open at this moment. Please try again."))
 
 
 def format_receipt(hex_digits: str) -> str:
@@ -470,14 +499,10 @@ class BallotBatch:
         ballot_id = uuid.uuid4()
         self.ballots.append((ballot_id, self.sheet.campaign.id, self.sheet.group.id, channel, received_on,
                              clean.profile, suspected_duplicate))
-        self.add_answers(ballot_id, clean.profile, clean.answers)
-        return ballot_id
-
-    def add_answers(self, ballot_id: uuid.UUID, profile: dict, packed: list[list]) -> None:
-        """The answers (packed, as in CleanBallot) and per-unit scores of a stored ballot."""
-        answers = [unpacked(answer) for answer in packed]
+        answers = [unpacked(answer) for answer in clean.answers]
         self.answers += [(ballot_id, *answer) for answer in answers]
-        self.scores += _unit_scores(ballot_id, self.sheet, answers, cell_key(self.sheet.design_keys, profile))
+        self.scores += _unit_scores(ballot_id, self.sheet, answers, cell_key(self.sheet.design_keys, clean.profile))
+        return ballot_id
 
     def write(self) -> None:
         """Insert what was collected (caller's transaction) and start empty again."""
@@ -509,61 +534,79 @@ def _unit_scores(ballot_id, sheet: BallotSheet, answers: list[tuple], cell: str)
             yield ballot_id, group_id, unit_id, score, cell
 
 
-# --- Settling: pending answers → Answer and BallotUnitScore rows -------------------------------
+# --- Settling: pending ballots → Ballot, Answer and BallotUnitScore rows ------------------------
 
 SETTLE_BATCH = 500
 
 
-def ballots_settle(*, campaign_id: int | None = None, batch_size: int = SETTLE_BATCH) -> int:
-    """Write out the pending answers of one campaign's ballots (or of all): return how many ballots.
+def ballots_settle(*, campaign_id: int | None = None, batch_size: int = SETTLE_BATCH, min_batch: int = 1) -> int:
+    """Write out the pending ballots of one campaign (or of all): return how many.
+
+    With `min_batch`, fewer ballots than that are left pending rather than written on their own:
+    the rows a transaction writes share its id, so a batch of one would stand out.
 
     Each batch is one transaction that claims its pending rows by deleting them, so concurrent
-    settlers (a scoring run and `settle_ballots` at once) never write a ballot twice: PostgreSQL
-    skips rows another settler has locked, SQLite lets one writer at a time. Rows are claimed in
-    the order of the ballots' random ids and written shuffled, so neither the Answer ids nor the
-    order of rows follow the order in which ballots were cast.
+    settlers never write a ballot twice: PostgreSQL skips rows another settler has locked, and
+    the rows of a campaign that is being scored (its row locked by `scoring`), SQLite lets one
+    writer at a time. Rows are claimed in the order of their random ids and written shuffled,
+    each ballot under a new random id: neither ids nor the order of rows follow the order of
+    casting beyond the batch a ballot was settled in.
     """
     settled = 0
     while True:
         with transaction.atomic():
             claimed = _claim_pending(campaign_id, batch_size)
-            if not claimed:
+            if len(claimed) < max(min_batch, 1):
+                transaction.set_rollback(True)   # too few to write together: they stay pending
                 return settled
             _write_settled(claimed)
         settled += len(claimed)
 
 
-def _claim_pending(campaign_id: int | None, limit: int) -> dict[uuid.UUID, list]:
-    """Delete up to `limit` pending rows (of one campaign) and return their answers by ballot id."""
-    table, ballots = _table(PendingAnswers), _table(Ballot)
-    where, params = ("WHERE b.campaign_id = %s", [campaign_id]) if campaign_id is not None else ("", [])
-    lock = " FOR UPDATE OF p SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    sql = (f"DELETE FROM {table} WHERE ballot_id IN (SELECT p.ballot_id FROM {table} p "
-           f"JOIN {ballots} b ON b.id = p.ballot_id {where} ORDER BY p.ballot_id LIMIT %s{lock}) RETURNING ballot_id, answers")
+class _Pending(NamedTuple):
+    group_id: int
+    channel: str
+    received_on: date
+    profile: dict
+    suspected_duplicate: bool
+    answers: list
+
+
+def _claim_pending(campaign_id: int | None, limit: int) -> list[_Pending]:
+    """Delete up to `limit` pending ballots (of one campaign) and return them."""
+    table, campaigns = _table(PendingBallot), _table(Campaign)
+    where, params = ("WHERE p.campaign_id = %s", [campaign_id]) if campaign_id is not None else ("", [])
+    lock = (" FOR UPDATE OF p SKIP LOCKED FOR SHARE OF c SKIP LOCKED"
+            if connection.features.has_select_for_update_skip_locked else "")
+    sql = (f"DELETE FROM {table} WHERE id IN (SELECT p.id FROM {table} p JOIN {campaigns} c ON c.id = p.campaign_id "
+           f"{where} ORDER BY p.id LIMIT %s{lock}) "
+           f"RETURNING group_id, channel, received_on, profile, suspected_duplicate, answers")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         rows = cursor.fetchall()
-    return {_as_uuid(ballot_id): json.loads(answers) if isinstance(answers, (str, bytes)) else answers
-            for ballot_id, answers in rows}
+    # A raw cursor returns what the driver gives: dates and JSON as text on SQLite.
+    return [_Pending(group_id, channel, received_on if isinstance(received_on, date) else date.fromisoformat(received_on),
+                     _json(profile), bool(suspected), _json(answers))
+            for group_id, channel, received_on, profile, suspected, answers in rows]
 
 
-def _as_uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+def _json(value):
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
-def _write_settled(claimed: dict[uuid.UUID, list]) -> None:
-    ballots = list(Ballot.objects.filter(id__in=list(claimed)).values_list("id", "group_id", "profile"))
-    secrets.SystemRandom().shuffle(ballots)
-    by_group: dict[int, list[tuple]] = {}
-    for row in ballots:
-        by_group.setdefault(row[1], []).append(row)
-    for group_id, rows in by_group.items():
+def _write_settled(claimed: list[_Pending]) -> None:
+    secrets.SystemRandom().shuffle(claimed)
+    by_group: dict[int, list[_Pending]] = {}
+    for pending in claimed:
+        by_group.setdefault(pending.group_id, []).append(pending)
+    for group_id, ballots in by_group.items():
         batch = BallotBatch(cached_ballot_sheet(group_id))
-        for ballot_id, _group_id, profile in rows:
-            batch.add_answers(ballot_id, profile, claimed[ballot_id])
+        for pending in ballots:
+            batch.add(CleanBallot(pending.answers, pending.profile), channel=pending.channel,
+                      received_on=pending.received_on, suspected_duplicate=pending.suspected_duplicate)
         batch.write()
 
 
 def pending_ballots(*, campaign_id: int) -> int:
-    """How many of a campaign's ballots still wait to be settled."""
-    return PendingAnswers.objects.filter(ballot__campaign_id=campaign_id).count()
+    """How many of a campaign's ballots wait to be settled."""
+    return PendingBallot.objects.filter(campaign_id=campaign_id).count()

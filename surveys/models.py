@@ -415,24 +415,31 @@ class Ballot(models.Model):
         return str(self.id)
 
 
-class PendingAnswers(models.Model):
-    """A ballot cast online whose validated answers are not yet written out as Answer rows.
+class PendingBallot(models.Model):
+    """A ballot cast online, waiting to be written out as a Ballot with its Answer and score rows.
 
-    Casting stores the ballot and this one row in the invitation's transaction: writing ~250
-    answer and score rows (each with its foreign-key checks) would cost a ballot twenty times
-    a trivial request. `surveys.ballots.ballots_settle` turns pending rows into Answer and
-    BallotUnitScore rows in batches and deletes them; everything that reads answers settles
-    first. The ballot is complete from the moment it is cast: settling only changes its form.
+    Casting stores this one row in the invitation's transaction: writing a ballot's ~250 answer
+    and score rows (each with its foreign-key checks) would cost it twenty times a trivial
+    request. `surveys.ballots.ballots_settle` turns pending rows into ballots in shuffled batches
+    and deletes them. It is also what keeps ballot and invitation apart in the database: a row
+    written in the invitation's transaction carries that transaction's id (PostgreSQL's xmin),
+    so the Ballot row is written later, in another transaction, under a new random id.
+    The ballot is complete from the moment it is cast: settling changes its form, not its content.
     """
 
-    ballot = models.OneToOneField(Ballot, verbose_name=_("ballot"), primary_key=True, on_delete=models.CASCADE,
-                                  related_name="pending_answers")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=8, choices=Ballot.Channel.choices)
+    received_on = models.DateField(_("received on"))
+    profile = models.JSONField(_("profile"), default=dict, blank=True)
+    suspected_duplicate = models.BooleanField(_("suspected duplicate"), default=False)
     # Packed answers, as `surveys.ballots.CleanBallot` has them: [question id, unit id, option id, …].
     answers = models.JSONField(_("answers"))
 
     class Meta:
-        verbose_name = _("pending answers")
-        verbose_name_plural = _("pending answers")
+        verbose_name = _("pending ballot")
+        verbose_name_plural = _("pending ballots")
 
 
 class Answer(models.Model):
@@ -480,7 +487,7 @@ class WeightingCell(models.Model):
 
 
 class BallotUnitScore(models.Model):
-    """A ballot's score for one unit, computed when the ballot is cast.
+    """A ballot's score for one unit, computed when the ballot is written (imported, or settled).
 
     Ballots and the frozen questionnaire never change, so the weighted mean of a ballot's
     grade/scale answers for a unit is computed once; scoring then reads this narrow table.

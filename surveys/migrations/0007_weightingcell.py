@@ -1,9 +1,8 @@
 """Score rows point at a WeightingCell by id instead of carrying the cell key as text.
 
-Per group, one WeightingCell per distinct stored key, then one UPDATE per (group, key): a group has
-a few dozen cells however many rows it has. Reversible: going back copies the keys into the text
-column again. 0008 then drops the text column: on PostgreSQL a table with pending (deferred)
-foreign-key checks from the UPDATEs cannot be altered in the same transaction.
+One WeightingCell per distinct (group, stored key), then one UPDATE … FROM over the score rows.
+Reversible: going back copies the keys into the text column again. 0008 drops the text column,
+in a migration (a transaction) of its own.
 """
 import django.db.models.deletion
 from django.db import migrations, models
@@ -13,22 +12,28 @@ def keys_to_cells(apps, schema_editor):
     cell_model = apps.get_model("surveys", "WeightingCell")
     score_model = apps.get_model("surveys", "BallotUnitScore")
     pairs = score_model.objects.order_by().values_list("group_id", "cell_key").distinct()
-    for group_id, key in list(pairs):
-        cell, _created = cell_model.objects.get_or_create(group_id=group_id, key=key)
-        score_model.objects.filter(group_id=group_id, cell_key=key).update(cell=cell)
+    cell_model.objects.bulk_create([cell_model(group_id=group, key=key) for group, key in sorted(pairs)],
+                                   ignore_conflicts=True)
+    scores, cells = _tables(schema_editor, score_model, cell_model)
+    # One pass over the score rows (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
+    schema_editor.execute(f"UPDATE {scores} SET cell_id = c.id FROM {cells} c "
+                          f"WHERE c.group_id = {scores}.group_id AND c.key = {scores}.cell_key")
 
 
 def cells_to_keys(apps, schema_editor):
-    cell_model = apps.get_model("surveys", "WeightingCell")
-    score_model = apps.get_model("surveys", "BallotUnitScore")
-    for cell in cell_model.objects.all():
-        score_model.objects.filter(cell_id=cell.pk).update(cell_key=cell.key)
+    scores, cells = _tables(schema_editor, apps.get_model("surveys", "BallotUnitScore"),
+                            apps.get_model("surveys", "WeightingCell"))
+    schema_editor.execute(f"UPDATE {scores} SET cell_key = (SELECT c.key FROM {cells} c WHERE c.id = {scores}.cell_id)")
+
+
+def _tables(schema_editor, *models):
+    return [schema_editor.connection.ops.quote_name(model._meta.db_table) for model in models]
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("surveys", "0006_pendinganswers"),
+        ("surveys", "0006_pendingballot"),
     ]
 
     operations = [

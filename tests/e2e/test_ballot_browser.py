@@ -1,7 +1,7 @@
 """A resident on a phone: open the invitation link, rate, submit, see the receipt."""
 import pytest
 
-from surveys.models import Ballot
+from surveys.models import PendingBallot
 from surveys.services import invitations_issue
 from tests.surveys.conftest import open_campaign  # noqa: F401  (fixture)
 
@@ -42,7 +42,7 @@ def test_vote_on_a_phone_then_the_link_is_used(phone, delegates_link):
 
     phone.wait_for_selector(".receipt-number")
     assert "已收到" in phone.locator("h1").inner_text()
-    assert Ballot.objects.count() == 1
+    assert PendingBallot.objects.count() == 1
 
     phone.goto(link)
     assert "已被使用" in phone.locator(".reason").inner_text()
@@ -67,9 +67,9 @@ def test_a_missing_required_answer_is_named_and_the_rest_is_kept(phone, delegate
     assert phone.is_checked(f"input[name='u:{units[0].code}:overall'][value='3']")
     assert phone.is_checked("input[name='q:age'][value='35-59']")
     assert phone.is_checked(f"input[name='u:{units[-1].code}:attitude'][value='2']")
-    assert Ballot.objects.count() == 0
+    assert PendingBallot.objects.count() == 0
 
     phone.click(f"label.option:has(input[name='u:{units[-1].code}:overall'][value='3'])")
     phone.click("button.submit")
     phone.wait_for_selector(".receipt-number")
-    assert Ballot.objects.count() == 1
+    assert PendingBallot.objects.count() == 1

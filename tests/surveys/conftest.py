@@ -1,7 +1,7 @@
 """Ballot fixtures: an open campaign whose questionnaire has every question kind."""
 import pytest
 
-from surveys.models import Campaign, EvaluatorGroup, Option, Question
+from surveys.models import Ballot, Campaign, EvaluatorGroup, Option, PendingBallot, Question
 from surveys.services import campaign_set_status, invitations_issue
 
 from ..factories import CampaignFactory
@@ -30,6 +30,11 @@ def residents(open_campaign) -> EvaluatorGroup:
 def codes(residents):
     """Five fresh invitation codes of the residents group."""
     return invitations_issue(group=residents, count=5, actor="tests")
+
+
+def stored_ballots() -> int:
+    """Ballots in the database: written out, or cast and waiting to be settled."""
+    return Ballot.objects.count() + PendingBallot.objects.count()
 
 
 def valid_answers(group: EvaluatorGroup) -> list[dict]:

@@ -9,7 +9,7 @@ from scipy import stats
 
 from surveys.ballots import ballots_settle
 from surveys.logmask import MaskInvitationCodes, mask_codes
-from surveys.models import Answer, Ballot, BallotUnitScore, Invitation
+from surveys.models import Answer, Ballot, BallotUnitScore, Invitation, PendingBallot, WeightingCell
 
 from .conftest import valid_answers
 
@@ -17,14 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_ballot_has_no_link_to_an_invitation_or_a_person():
-    for model in (Ballot, Answer, BallotUnitScore):
+    for model in (PendingBallot, Ballot, Answer, BallotUnitScore, WeightingCell):
         for field in model._meta.get_fields():
             assert field.related_model not in (Invitation, settings.AUTH_USER_MODEL), (model, field.name)
             assert not any(word in field.name for word in ("invitation", "code", "ip", "agent", "user", "session"))
 
 
 def test_ballot_keeps_no_time_finer_than_the_date():
-    for model in (Ballot, Answer, BallotUnitScore, Invitation):
+    for model in (PendingBallot, Ballot, Answer, BallotUnitScore, WeightingCell, Invitation):
         kinds = {f.get_internal_type() for f in model._meta.concrete_fields}
         assert not kinds & {"DateTimeField", "TimeField"}, model
 

@@ -4,10 +4,10 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from surveys.ballots import ballots_settle
-from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Invitation, PendingAnswers
+from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Invitation, PendingBallot
 from surveys.services import invitations_issue
 
-from .conftest import VALIDATION_RULES, break_ballot, valid_answers
+from .conftest import VALIDATION_RULES, break_ballot, stored_ballots, valid_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +55,16 @@ class TestPost:
         assert response.status_code == 201
         receipt = response.json()["receipt"]
         assert len(receipt.replace("-", "")) == 12
+        # Cast: one pending ballot with its answers packed; settled: a ballot with answer and score rows.
+        pending = PendingBallot.objects.get()
+        assert pending.group == residents and pending.channel == "online"
+        assert len(pending.answers) == len(valid_answers(residents))
+        assert not Ballot.objects.exists() and not Answer.objects.exists()
+        assert ballots_settle() == 1 and not PendingBallot.objects.exists()
         ballot = Ballot.objects.get()
+        assert ballot.id != pending.id   # a new random id, written in another transaction
         assert ballot.group == residents and ballot.channel == "online"
         assert ballot.profile == {"district": "D1", "age": "60+", "sex": "F"}
-        # Cast: the ballot and its packed answers; settled: its answer and score rows.
-        assert len(PendingAnswers.objects.get(ballot=ballot).answers) == len(valid_answers(residents))
-        assert not Answer.objects.exists() and not BallotUnitScore.objects.exists()
-        assert ballots_settle() == 1 and not PendingAnswers.objects.exists()
         assert Answer.objects.filter(ballot=ballot).count() == len(valid_answers(residents))
         assert Answer.objects.get(ballot=ballot, question__key="channels").choices == ["c0", "c2"]
         assert Answer.objects.get(ballot=ballot, question__key="recommend").number == 8
@@ -75,18 +78,18 @@ class TestPost:
         again = post(client, codes[0], valid_answers(residents))
         assert again.status_code == 409 and again.json()["detail"]
         assert client.get(url(codes[0])).status_code == 409
-        assert Ballot.objects.count() == 1
+        assert stored_ballots() == 1
 
     def test_unknown_code_answers_404_and_stores_nothing(self, client, codes, residents):
         assert post(client, "0000-0000-0000-0000-0000", valid_answers(residents)).status_code == 404
-        assert Ballot.objects.count() == 0
+        assert stored_ballots() == 0
 
     @pytest.mark.parametrize("status", ["draft", "closed"])
     def test_a_campaign_that_is_not_open_answers_409_with_the_reason(self, client, codes, residents, status):
         Campaign.objects.filter(pk=residents.campaign_id).update(status=status)
         response = post(client, codes[0], valid_answers(residents))
         assert response.status_code == 409 and "评议" in response.json()["detail"]
-        assert Ballot.objects.count() == 0 and not Invitation.objects.filter(used=True).exists()
+        assert stored_ballots() == 0 and not Invitation.objects.filter(used=True).exists()
 
     def test_past_closing_time_answers_409(self, client, codes, residents):
         import datetime as dt
@@ -104,7 +107,7 @@ class TestPost:
         errors = response.json()["errors"]
         assert {"question": question, "unit": unit} in [{"question": e["question"], "unit": e["unit"]} for e in errors]
         assert all(e["message"] for e in errors)
-        assert Ballot.objects.count() == 0 and Answer.objects.count() == 0
+        assert stored_ballots() == 0 and Answer.objects.count() == 0
         assert not Invitation.objects.filter(used=True).exists()
 
     def test_all_problems_are_listed_at_once(self, client, codes, residents):
@@ -130,7 +133,7 @@ class TestPost:
     def test_malformed_bodies_answer_400_in_the_errors_shape(self, client, codes, body):
         response = client.post(url(codes[0]), body, content_type="application/json")
         assert response.status_code == 400 and response.json()["errors"][0]["message"]
-        assert Ballot.objects.count() == 0
+        assert stored_ballots() == 0
 
     def test_invalid_json_answers_400(self, client, codes):
         response = client.post(url(codes[0]), "{not json", content_type="application/json")

@@ -5,9 +5,9 @@ from django.test import override_settings
 
 from surveys.ballot_page import field_name
 from surveys.ballots import ballots_settle
-from surveys.models import Answer, Ballot, EvaluatorGroup, Invitation
+from surveys.models import Answer, EvaluatorGroup, Invitation, PendingBallot
 
-from .conftest import VALIDATION_RULES, break_ballot, valid_answers
+from .conftest import VALIDATION_RULES, break_ballot, stored_ballots, valid_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ class TestBallotPage:
         response = client.post(f"/b/{codes[0]}/", form_data(valid_answers(residents)))
         assert response.status_code == 201
         assert "回执" in response.content.decode()
-        assert Ballot.objects.count() == 1 and Invitation.objects.get(used=True)
+        assert PendingBallot.objects.count() == 1 and Invitation.objects.get(used=True)
         assert ballots_settle() == 1 and Answer.objects.count() == len(valid_answers(residents))
 
     def test_a_used_invitation_says_so(self, client, codes, residents):
@@ -77,7 +77,7 @@ class TestBallotPage:
         context = response.context
         assert any(e["message"] for e in context["error_summary"])
         assert 'class="error-summary"' in response.content.decode()
-        assert Ballot.objects.count() == 0 and not Invitation.objects.filter(used=True).exists()
+        assert stored_ballots() == 0 and not Invitation.objects.filter(used=True).exists()
 
     def test_a_missing_required_answer_is_named_and_the_other_answers_are_kept(self, client, codes, residents):
         answers, _where = break_ballot("required per-unit question missing for a rated unit", residents)
@@ -106,7 +106,7 @@ class TestOpenAccess:
     def test_open_ballot_without_a_code(self, client, walk_ins):
         assert client.get(self.url(walk_ins)).status_code == 200
         assert client.post(self.url(walk_ins), form_data(valid_answers(walk_ins))).status_code == 201
-        assert Ballot.objects.get().suspected_duplicate is False
+        assert PendingBallot.objects.get().suspected_duplicate is False
 
     def test_invitation_groups_have_no_open_link(self, client, residents):
         assert client.get(self.url(residents)).status_code == 404
@@ -115,18 +115,18 @@ class TestOpenAccess:
         client.post(self.url(walk_ins), form_data(valid_answers(walk_ins)), HTTP_USER_AGENT="phone A")
         client.post(self.url(walk_ins), form_data(valid_answers(walk_ins)), HTTP_USER_AGENT="phone A")
         client.post(self.url(walk_ins), form_data(valid_answers(walk_ins)), HTTP_USER_AGENT="phone B")
-        assert sorted(Ballot.objects.values_list("suspected_duplicate", flat=True)) == [False, False, True]
+        assert sorted(PendingBallot.objects.values_list("suspected_duplicate", flat=True)) == [False, False, True]
 
     def test_an_invalid_attempt_does_not_count_as_a_first_ballot(self, client, walk_ins):
         client.post(self.url(walk_ins), {})
         client.post(self.url(walk_ins), form_data(valid_answers(walk_ins)))
-        assert Ballot.objects.get().suspected_duplicate is False
+        assert PendingBallot.objects.get().suspected_duplicate is False
 
     @override_settings(MINPING_OPEN_BALLOTS_LIMIT=2)
     def test_ballots_per_client_are_limited(self, client, walk_ins):
         for _ in range(2):
             assert client.post(self.url(walk_ins), form_data(valid_answers(walk_ins))).status_code == 201
         assert client.post(self.url(walk_ins), form_data(valid_answers(walk_ins))).status_code == 429
-        assert Ballot.objects.count() == 2
+        assert PendingBallot.objects.count() == 2
         other = client.post(self.url(walk_ins), form_data(valid_answers(walk_ins)), REMOTE_ADDR="10.1.2.3")
         assert other.status_code == 201

@@ -1,6 +1,6 @@
-"""Ballots cast online are stored with their answers packed and settled into Answer rows later:
-settling loses nothing, writes nothing twice, is all-or-nothing, and everything that reads
-answers settles first."""
+"""Ballots cast online are stored as one pending row and settled into Ballot and Answer rows
+later: settling loses nothing, writes nothing twice, is all-or-nothing, keeps the ballot apart
+from its invitation's transaction, and scoring and exports settle first."""
 import datetime as dt
 import threading
 from io import StringIO
@@ -20,7 +20,7 @@ from surveys.ballots import (
     pending_ballots,
     validate_answers,
 )
-from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, PendingAnswers, Unit
+from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, PendingBallot, Unit
 from surveys.services import invitations_issue
 
 from .conftest import valid_answers
@@ -42,8 +42,8 @@ def answer_rows(ballot_ids) -> list[tuple]:
 def test_a_settled_ballot_has_the_rows_a_paper_import_of_the_same_answers_writes(client, residents):
     """Two write paths, one result: online (packed, then settled) and a batch (paper imports)."""
     cast(client, residents)
-    online = Ballot.objects.get()
     assert ballots_settle() == 1
+    online = Ballot.objects.get()
     sheet = surveys.ballots.ballot_sheet(residents)
     batch = BallotBatch(sheet)
     paper = batch.add(validate_answers(sheet, [AnswerIn(a["question"], a["unit"], a["value"])
@@ -67,8 +67,15 @@ def test_settling_twice_writes_nothing_more(client, residents):
 def test_settling_in_small_batches_settles_every_ballot(client, residents):
     cast(client, residents, 5)
     assert ballots_settle(batch_size=2) == 5
-    assert not PendingAnswers.objects.exists()
+    assert not PendingBallot.objects.exists()
     assert Answer.objects.values("ballot").distinct().count() == 5
+
+
+def test_fewer_ballots_than_the_minimum_batch_stay_pending(client, residents):
+    cast(client, residents, 3)
+    assert ballots_settle(min_batch=4) == 0 and PendingBallot.objects.count() == 3
+    assert ballots_settle(batch_size=2, min_batch=2) == 2   # the third would be a batch of one
+    assert PendingBallot.objects.count() == 1 and ballots_settle() == 1
 
 
 def test_settling_one_campaign_leaves_the_others_pending(client, residents):
@@ -93,7 +100,7 @@ def test_a_failed_batch_leaves_its_ballots_pending_and_no_answers(client, reside
     monkeypatch.setattr(surveys.ballots, "insert_rows", fail_on_scores)
     with pytest.raises(RuntimeError):
         ballots_settle()
-    assert PendingAnswers.objects.count() == 2 and not Answer.objects.exists()
+    assert PendingBallot.objects.count() == 2 and not Ballot.objects.exists() and not Answer.objects.exists()
     monkeypatch.undo()
     assert ballots_settle() == 2 and Answer.objects.values("ballot").distinct().count() == 2
 
@@ -115,7 +122,7 @@ def test_scoring_settles_the_campaign_first(client, residents, staff):
     for cell in cells:   # one ballot in every weighting cell
         cast(client, residents, 1, [dict(a, value=cell.get(a["question"], a["value"])) for a in valid_answers(residents)])
     run = score_run_create(campaign=residents.campaign, actor=staff)
-    assert not PendingAnswers.objects.exists()
+    assert not PendingBallot.objects.exists()
     first = residents.units.order_by("code").first()
     unit = next(u for u in run.result["units"] if u["code"] == first.code)
     assert next(g for g in unit["groups"] if g["key"] == "residents")["n"] == len(cells)
@@ -126,7 +133,7 @@ def test_the_export_settles_the_campaign_first(client, residents, tmp_path):
 
     cast(client, residents, 2)
     assert write_export(residents, tmp_path / "ballots.csv", with_comments=True) == 2
-    assert not PendingAnswers.objects.exists()
+    assert not PendingBallot.objects.exists()
     rows = (tmp_path / "ballots.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 3 and rows[1].count("很好") == 1
 
@@ -136,11 +143,24 @@ class TestCommand:
         cast(client, residents, 2)
         out = StringIO()
         call_command("settle_ballots", "--campaign", residents.campaign.slug, stdout=out)
-        assert "2" in out.getvalue() and not PendingAnswers.objects.exists()
+        assert "2" in out.getvalue() and not PendingBallot.objects.exists()
 
     def test_an_unknown_campaign_is_refused_in_chinese(self, db):
         with pytest.raises(CommandError, match="不存在"):
             call_command("settle_ballots", "--campaign", "nope")
+
+    def test_the_periodic_settler_leaves_a_small_batch_pending(self, client, residents, monkeypatch):
+        cast(client, residents, 2)
+        sleeps = []
+
+        def stop(seconds):
+            sleeps.append(seconds)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr("time.sleep", stop)
+        with pytest.raises(KeyboardInterrupt):
+            call_command("settle_ballots", "--every", "5", "--min-batch", "3", stdout=StringIO())
+        assert sleeps == [5.0] and PendingBallot.objects.count() == 2
 
     def test_every_must_be_positive(self, db):
         with pytest.raises(CommandError, match="--every"):
@@ -185,13 +205,43 @@ def test_concurrent_settlers_write_each_ballot_once(client, residents):
     assert Answer.objects.count() == 12 * len(valid_answers(residents))
 
 
-def test_the_admin_says_whether_a_ballots_answers_are_written_out(client, residents, staff):
-    cast(client, residents)
-    ballot = Ballot.objects.get()
+def test_the_campaign_list_counts_pending_ballots_too(client, residents, staff):
+    cast(client, residents, 2)
+    ballots_settle(batch_size=1)   # settles both: then one more is cast
+    cast(client, residents, 1)
     client.force_login(staff)
-    url = f"/admin/surveys/ballot/{ballot.id}/change/"
-    before = client.get(url).content.decode()
-    assert "答案已写出" in before and "icon-no" in before
+    page = client.get("/admin/surveys/campaign/").content.decode()
+    assert '<td class="field-ballot_count">3</td>' in page
+
+
+@pytest.mark.parametrize("text", ["bad\x00text", "lone \ud800 surrogate"])
+def test_text_that_cannot_be_stored_is_refused_at_casting(client, residents, text):
+    """PostgreSQL stores neither NUL nor unpaired surrogates: refused at once, never left to jam settling."""
+    code = invitations_issue(group=residents, count=1, actor="tests")[0]
+    answers = [dict(a, value=text) if a["question"] == "comments" else a for a in valid_answers(residents)]
+    response = client.post(f"/api/v1/ballots/{code}/", {"answers": answers}, content_type="application/json")
+    assert response.status_code == 400
+    assert [e["question"] for e in response.json()["errors"]] == ["comments"]
+    assert not PendingBallot.objects.exists()
+
+
+def test_an_unknown_key_with_a_lone_surrogate_is_echoed_escaped(client, residents):
+    code = invitations_issue(group=residents, count=1, actor="tests")[0]
+    answers = valid_answers(residents) + [{"question": "\ud800", "unit": None, "value": "x"}]
+    response = client.post(f"/api/v1/ballots/{code}/", {"answers": answers}, content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["question"] == "\\ud800"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_ballot_row_is_not_written_in_the_invitations_transaction(client, residents):
+    """PostgreSQL stamps each row with the id of the transaction that wrote it (xmin): the ballot
+    must not share it with the invitation it was cast with."""
+    cast(client, residents)
     ballots_settle()
-    after = client.get(url).content.decode()
-    assert "icon-yes" in after and "很好" in after   # the comment, now an answer row
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text FROM surveys_invitation WHERE used")
+        invitation_xids = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT xmin::text FROM surveys_ballot UNION SELECT xmin::text FROM surveys_answer")
+        ballot_xids = {row[0] for row in cursor.fetchall()}
+    assert len(invitation_xids) == 1 and ballot_xids and not invitation_xids & ballot_xids
