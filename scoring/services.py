@@ -92,7 +92,9 @@ def score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
 
 @transaction.atomic
 def _score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)  # one run number at a time
+    # One run number at a time. NO KEY: ballots being cast (their rows' foreign-key checks take a
+    # KEY SHARE lock on the campaign) do not wait for scoring; settlers (SHARE) do.
+    locked = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     problem = _refusal(locked)
     if problem:
         raise ScoringRefused(problem)
@@ -165,7 +167,7 @@ def score_run_verify(*, run: ScoreRun) -> list[str]:
 @transaction.atomic
 def _score_run_verify(*, run: ScoreRun) -> list[str]:
     # Locked, so that no settler adds ballots between the reads of the ballots and of their scores.
-    list(Campaign.objects.select_for_update().filter(pk=run.campaign_id).values_list("pk", flat=True))
+    list(Campaign.objects.select_for_update(no_key=True).filter(pk=run.campaign_id).values_list("pk", flat=True))
     if run.method != METHOD_VERSION:
         return [_("Run %(n)d was computed with method %(method)s; this version computes %(current)s.")
                 % {"n": run.number, "method": run.method, "current": METHOD_VERSION}]

@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 import surveys.ballots
@@ -245,3 +245,34 @@ def test_the_ballot_row_is_not_written_in_the_invitations_transaction(client, re
         cursor.execute("SELECT xmin::text FROM surveys_ballot UNION SELECT xmin::text FROM surveys_answer")
         ballot_xids = {row[0] for row in cursor.fetchall()}
     assert len(invitation_xids) == 1 and ballot_xids and not invitation_xids & ballot_xids
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_while_a_campaign_is_scored_ballots_are_cast_but_not_settled(client, residents):
+    """Scoring holds the campaign's row (NO KEY UPDATE): casting goes on, other settlers skip it."""
+    cast(client, residents)
+    locked, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def scoring_holds_the_lock():
+        try:
+            with transaction.atomic():
+                list(Campaign.objects.select_for_update(no_key=True).filter(pk=residents.campaign_id))
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+            done.set()
+
+    thread = threading.Thread(target=scoring_holds_the_lock)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")   # a cast that waited for the lock would fail
+        cast(client, residents)
+        assert ballots_settle() == 0 and PendingBallot.objects.count() == 2
+    finally:
+        release.set()
+        thread.join()
+    assert done.is_set() and ballots_settle() == 2
