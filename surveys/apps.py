@@ -8,6 +8,6 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # registers the role set-up after migrate
+        from . import checks, signals  # noqa: F401  (checks registers itself; signals: role set-up after migrate)
 
         signals._clear_sheets_on_change()
