@@ -93,6 +93,11 @@ class UnitAdmin(ImportExportModelAdmin):
     autocomplete_fields = ("region", "parent")
     inlines = (UnitContactInline,)
 
+    def has_delete_permission(self, request, obj=None):
+        # Ballots waiting to be settled may name the unit (surveys.signals keeps it for the rest).
+        pending = obj is not None and PendingBallot.objects.filter(group__units=obj).exists()
+        return not pending and super().has_delete_permission(request, obj)
+
 
 @admin.register(UnitContact)
 class UnitContactAdmin(admin.ModelAdmin):
