@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from . import paper, resources, services
+from .ballots import pending_ballots_rating
 from .exports import write_codes
 from .models import (
     Answer,
@@ -95,7 +96,7 @@ class UnitAdmin(ImportExportModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Ballots waiting to be settled may name the unit (surveys.signals keeps it for the rest).
-        pending = obj is not None and PendingBallot.objects.filter(group__units=obj).exists()
+        pending = obj is not None and pending_ballots_rating(obj).exists()
         return not pending and super().has_delete_permission(request, obj)
 
 

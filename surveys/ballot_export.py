@@ -101,19 +101,18 @@ def codebook_rows(group: EvaluatorGroup) -> Iterator[list]:
 def write_export(group: EvaluatorGroup, out: Path, *, with_comments: bool) -> int:
     """Write the ballots (and the codebook) to CSV or XLSX; returns the number of ballots."""
     suffix = out.suffix.lower()
-    if suffix in (".csv", ".xlsx"):
-        ballots_settle(campaign_id=group.campaign_id)   # every ballot's answers as rows
+    if suffix not in (".csv", ".xlsx"):
+        raise ValueError(_("Unsupported file type “%(suffix)s”: use .xlsx or .csv.") % {"suffix": suffix})
+    ballots_settle(campaign_id=group.campaign_id)   # every ballot cast, with its answers as rows
     if suffix == ".csv":
         count = _write_csv(out, ballot_rows(group, with_comments=with_comments))
         _write_csv(out.with_name(out.stem + ".codebook.csv"), codebook_rows(group))
         return count
-    if suffix == ".xlsx":
-        workbook = Workbook(write_only=True)
-        count = _fill(workbook.create_sheet(_("Ballots")).append, ballot_rows(group, with_comments=with_comments))
-        _fill(workbook.create_sheet(_("Codebook")).append, codebook_rows(group))
-        workbook.save(out)
-        return count
-    raise ValueError(_("Unsupported file type “%(suffix)s”: use .xlsx or .csv.") % {"suffix": suffix})
+    workbook = Workbook(write_only=True)
+    count = _fill(workbook.create_sheet(_("Ballots")).append, ballot_rows(group, with_comments=with_comments))
+    _fill(workbook.create_sheet(_("Codebook")).append, codebook_rows(group))
+    workbook.save(out)
+    return count
 
 
 def _write_csv(path: Path, rows) -> int:

@@ -283,12 +283,12 @@ class CleanBallot(NamedTuple):
     profile: dict
 
 
-PACKED_DEFAULTS = (None, None, "", None)   # option, number, text, choices
+PACKED_DEFAULTS = (None, "", None)   # number, text, choices: question, unit and option are always there
 
 
 def unpacked(answer: list) -> tuple:
     """A packed answer with its left-out trailing fields: (question, unit, option, number, text, choices)."""
-    return (*answer, *PACKED_DEFAULTS[len(answer) - 2:])
+    return (*answer, *PACKED_DEFAULTS[len(answer) - 3:])
 
 
 OPTION_KINDS = frozenset({Question.Kind.GRADE.value, Question.Kind.CHOICE.value})
@@ -607,6 +607,6 @@ def _write_settled(claimed: list[_Pending]) -> None:
         batch.write()
 
 
-def pending_ballots(*, campaign_id: int) -> int:
-    """How many of a campaign's ballots wait to be settled."""
-    return PendingBallot.objects.filter(campaign_id=campaign_id).count()
+def pending_ballots_rating(unit: Unit):
+    """The pending ballots that may rate `unit`: their packed answers name units by id, with no foreign key."""
+    return PendingBallot.objects.filter(group__units=unit)

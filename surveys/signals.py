@@ -30,9 +30,9 @@ def _clear_sheets_on_change() -> None:
 def protect_units_of_pending_ballots(sender, instance, **kwargs):
     """A unit that ballots waiting to be settled may rate cannot go: their packed answers name it by
     id, with no foreign key to refuse the delete (settled answers protect their unit themselves)."""
-    from .models import PendingBallot
+    from .ballots import pending_ballots_rating
 
-    pending = PendingBallot.objects.filter(group__units=instance)
+    pending = pending_ballots_rating(instance)
     if pending.exists():
         raise ProtectedError(_("Unit “%(unit)s” is rated by ballots that are not yet written out "
                                "(manage.py settle_ballots).") % {"unit": instance.code}, set(pending[:10]))
