@@ -578,8 +578,12 @@ def _claim_pending(campaign_id: int | None, limit: int) -> list[_Pending]:
     where, params = ("WHERE p.campaign_id = %s", [campaign_id]) if campaign_id is not None else ("", [])
     lock = (" FOR UPDATE OF p SKIP LOCKED FOR SHARE OF c SKIP LOCKED"
             if connection.features.has_select_for_update_skip_locked else "")
-    sql = (f"DELETE FROM {table} WHERE id IN (SELECT p.id FROM {table} p JOIN {campaigns} c ON c.id = p.campaign_id "
+    # MATERIALIZED: the claim runs once. As a plain `IN (subquery)` the planner may rescan it for
+    # every row it deletes, and each rescan skips the rows already deleted and takes the next ones:
+    # a batch of 500 could claim every pending row.
+    sql = (f"WITH claimed AS MATERIALIZED (SELECT p.id FROM {table} p JOIN {campaigns} c ON c.id = p.campaign_id "
            f"{where} ORDER BY p.id LIMIT %s{lock}) "
+           f"DELETE FROM {table} WHERE id IN (SELECT id FROM claimed) "
            f"RETURNING group_id, channel, received_on, profile, suspected_duplicate, answers")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
