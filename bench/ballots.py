@@ -118,7 +118,7 @@ def settle_stored() -> dict:
 
     campaign = Campaign.objects.get(slug=CAMPAIGN)
     pending = PendingBallot.objects.filter(campaign=campaign)
-    packed = sum(len(answers) for answers in pending.values_list("answers", flat=True).iterator())
+    packed = sum(len(json.loads(answers)) for answers in pending.values_list("answers", flat=True).iterator())
     answers_before = Answer.objects.filter(ballot__campaign=campaign).count()
     started, cpu = time.monotonic(), time.process_time()
     settled = ballots_settle(campaign_id=campaign.id)

@@ -286,6 +286,11 @@ class CleanBallot(NamedTuple):
 PACKED_DEFAULTS = (None, "", None)   # number, text, choices: question, unit and option are always there
 
 
+def packed_text(answers: list[list]) -> str:
+    """Packed answers as PendingBallot stores them: compact JSON text (`json.loads` reads them back)."""
+    return json.dumps(answers, separators=(",", ":"))
+
+
 def unpacked(answer: list) -> tuple:
     """A packed answer with its left-out trailing fields: (question, unit, option, number, text, choices)."""
     return (*answer, *PACKED_DEFAULTS[len(answer) - 3:])
@@ -457,7 +462,7 @@ def ballot_cast(*, sheet: BallotSheet, answers: list[AnswerIn], channel: str, in
         if not accepted:
             raise _refusal(sheet.campaign.id, invitation)
         insert_rows(PendingBallot, PENDING_COLUMNS, [(uuid.uuid4(), sheet.campaign.id, sheet.group.id, channel, today,
-                                                      clean.profile, suspected_duplicate, clean.answers)])
+                                                      clean.profile, suspected_duplicate, packed_text(clean.answers))])
     return format_receipt(secrets.token_hex(6))
 
 
@@ -588,9 +593,9 @@ def _claim_pending(campaign_id: int | None, limit: int) -> list[_Pending]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         rows = cursor.fetchall()
-    # A raw cursor returns what the driver gives: dates and JSON as text on SQLite.
+    # A raw cursor returns what the driver gives: dates and the profile JSON as text on SQLite.
     return [_Pending(group_id, channel, received_on if isinstance(received_on, date) else date.fromisoformat(received_on),
-                     _json(profile), bool(suspected), _json(answers))
+                     _json(profile), bool(suspected), json.loads(answers))
             for group_id, channel, received_on, profile, suspected, answers in rows]
 
 

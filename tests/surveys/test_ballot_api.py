@@ -1,4 +1,6 @@
 """The ballot API: shapes and status codes of GET and POST /api/v1/ballots/<code>/."""
+import json
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
@@ -58,7 +60,7 @@ class TestPost:
         # Cast: one pending ballot with its answers packed; settled: a ballot with answer and score rows.
         pending = PendingBallot.objects.get()
         assert pending.group == residents and pending.channel == "online"
-        assert len(pending.answers) == len(valid_answers(residents))
+        assert len(json.loads(pending.answers)) == len(valid_answers(residents))
         assert not Ballot.objects.exists() and not Answer.objects.exists()
         assert ballots_settle() == 1 and not PendingBallot.objects.exists()
         ballot = Ballot.objects.get()
