@@ -17,8 +17,7 @@ def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence], bat
     passed as it is. Runs in the caller's transaction. Returns the number of rows inserted.
     """
     table, columns, converters = _target(model, tuple(field_names), connection.vendor)
-    prepared = (tuple(value if convert is None else convert(value) for convert, value in zip(converters, row, strict=True))
-                for row in rows)
+    prepared = (_prepared(converters, row) for row in rows)
     placeholders = f"({', '.join(['%s'] * len(converters))})"
     if isinstance(rows, (list, tuple)) and len(rows) <= FEW_ROWS:
         # A ballot cast online: one INSERT is one round trip, a COPY at least two.
@@ -26,6 +25,17 @@ def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence], bat
     if connection.vendor == "postgresql":
         return _copy_rows(table, columns, prepared)
     return _execute_many(f"INSERT INTO {table} ({columns}) VALUES {placeholders}", prepared, batch_size)
+
+
+def insert_parts(model, field_names: Sequence[str], row: Sequence) -> tuple[str, str, tuple]:
+    """The quoted table, the column list and `row` converted for the database: an INSERT's parts,
+    for a caller that writes the statement around them (`surveys.ballots` joins one to an UPDATE)."""
+    table, columns, converters = _target(model, tuple(field_names), connection.vendor)
+    return table, columns, _prepared(converters, row)
+
+
+def _prepared(converters: list, row: Sequence) -> tuple:
+    return tuple(value if convert is None else convert(value) for convert, value in zip(converters, row, strict=True))
 
 
 @functools.cache
