@@ -419,7 +419,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (processes), default 16")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per phase, default 10")
-    parser.add_argument("--max-ballots", type=int, default=6000, help="cap on measured ballots, default 6000")
+    parser.add_argument("--max-ballots", type=int, default=10000, help="cap on measured ballots, default 10000")
     parser.add_argument("--max-pings", type=int, default=80000, help="cap on measured pings, default 80000")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, default 2")
     parser.add_argument("--threads", type=int, default=0,
