@@ -3,6 +3,7 @@
 The ballot page, the ballot API and the paper import all go through `validate_answers` and
 `ballot_cast`, so a rule holds on every channel or on none.
 """
+import contextlib
 import json
 import math
 import secrets
@@ -309,7 +310,7 @@ PACKED_DEFAULTS = (None, "", None)   # number, text, choices: question, unit and
 
 def packed_text(answers: list[list]) -> str:
     """Packed answers as PendingBallot stores them: compact JSON text (`json.loads` reads them back)."""
-    return json.dumps(answers, separators=(",", ":"))
+    return json.dumps(answers, separators=(",", ":"), ensure_ascii=False)   # Chinese text as is: half the size
 
 
 def unpacked(answer: list) -> tuple:
@@ -491,7 +492,9 @@ def _store_pending(row: tuple, *, campaign_id: int, invitation: InvitationFound 
     """Insert the PendingBallot `row` if its invitation can be consumed now (consuming it), or,
     without an invitation, if its campaign takes ballots now: both or neither. False: neither."""
     if invitation is not None and connection.vendor == "postgresql":
-        return _consume_and_insert(invitation.pk, today, *insert_parts(PendingBallot, PENDING_COLUMNS, row))
+        # Inside a caller's transaction a savepoint keeps a failing statement from aborting all of it.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            return _consume_and_insert(invitation.pk, today, *insert_parts(PendingBallot, PENDING_COLUMNS, row))
     with transaction.atomic():
         accepted = (_consume_invitation(invitation.pk, today) if invitation is not None
                     else campaign_open_now(campaign_id))
@@ -624,7 +627,7 @@ def _claim_pending(campaign_id: int | None, limit: int) -> list[_Pending]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit])
         rows = cursor.fetchall()
-    # A raw cursor returns what the driver gives: dates and the profile JSON as text on SQLite.
+    # A raw cursor returns what the driver gives: dates as text on SQLite, the profile JSON as text on both.
     return [_Pending(group_id, channel, received_on if isinstance(received_on, date) else date.fromisoformat(received_on),
                      _json(profile), bool(suspected), json.loads(answers))
             for group_id, channel, received_on, profile, suspected, answers in rows]

@@ -2,6 +2,7 @@
 import contextlib
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +40,9 @@ def _submit_concurrently(base_url: str, code: str, answers: list[dict]) -> list[
 
 
 def _without_the_guard(invitation_id, today):
-    """The consuming UPDATE with its `used = false` condition taken out (what the real code must not do)."""
+    """The consuming UPDATE with its `used = false` condition taken out (what the real code must not do),
+    after a pause that lets the other requests' lookups see the code unused."""
+    time.sleep(0.05)
     sql, params = REAL_CONSUME_STATEMENT(invitation_id, today)
     guard = " AND used = %s "
     assert sql.count(guard) == 1 and params[3] is False   # the guard and its parameter, as written
@@ -96,12 +99,15 @@ def pending_ballot_inserts_fail():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failure_between_consuming_and_storing_leaves_neither(client, codes, residents):
+def test_a_failure_between_consuming_and_storing_leaves_neither(client, codes, residents, monkeypatch):
+    consuming = []
+    monkeypatch.setattr(surveys.ballots, "_consume_statement",
+                        lambda *args: consuming.append(args) or REAL_CONSUME_STATEMENT(*args))
     client.raise_request_exception = False
     with pending_ballot_inserts_fail():
         response = client.post(f"/api/v1/ballots/{codes[0]}/", {"answers": valid_answers(residents)},
                                content_type="application/json")
-    assert response.status_code == 500
+    assert response.status_code == 500 and len(consuming) == 1   # the UPDATE was part of what failed
     assert not Invitation.objects.filter(used=True).exists()
     assert stored_ballots() == Answer.objects.count() == 0
 
@@ -109,6 +115,16 @@ def test_a_failure_between_consuming_and_storing_leaves_neither(client, codes, r
                         content_type="application/json")
     assert retry.status_code == 201  # the code still works after the failure
     assert Invitation.objects.filter(used=True).count() == stored_ballots() == 1
+
+
+@pytest.mark.django_db   # the test runs in a transaction, as a caller's would be
+def test_a_cast_that_fails_inside_a_callers_transaction_leaves_that_transaction_usable(client, codes, residents):
+    client.raise_request_exception = False
+    with pending_ballot_inserts_fail():
+        response = client.post(f"/api/v1/ballots/{codes[0]}/", {"answers": valid_answers(residents)},
+                               content_type="application/json")
+        assert response.status_code == 500
+        assert not Invitation.objects.filter(used=True).exists()   # not "current transaction is aborted"
 
 
 @pytest.mark.postgres
