@@ -349,27 +349,33 @@ def postgres_pids() -> list[int]:
     return pids
 
 
-def percentile(sorted_seconds: list[float], q: float) -> float:
-    """The q-quantile of sorted latencies, in milliseconds."""
-    if not sorted_seconds:
-        return float("nan")
-    return sorted_seconds[min(len(sorted_seconds) - 1, int(q * len(sorted_seconds)))] * 1000
+def latency_figures(latencies: list[float]) -> dict:
+    """Latencies in seconds, sorted here, with their p50/p90/p99/max in milliseconds."""
+    latencies = sorted(latencies)
+
+    def percentile(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {"latencies": latencies, "p50": percentile(0.50), "p90": percentile(0.90), "p99": percentile(0.99),
+            "max": latencies[-1] * 1000 if latencies else float("nan")}
+
+
+def summed_statuses(counts: list[dict[int, int]]) -> dict[int, int]:
+    statuses: dict[int, int] = {}
+    for status_counts in counts:
+        for status, n in status_counts.items():
+            statuses[status] = statuses.get(status, 0) + n
+    return statuses
 
 
 def pooled(phases: list[dict]) -> dict:
     """One endpoint's phases of all rounds as one: counts, CPU and time added, latencies pooled."""
-    latencies = sorted(x for p in phases for x in p["latencies"])
-    statuses: dict[int, int] = {}
-    for p in phases:
-        for status, n in p["statuses"].items():
-            statuses[status] = statuses.get(status, 0) + n
     total = {key: sum(p[key] for p in phases)
              for key in ("requests", "ok", "bad", "warmup_ok", "elapsed", "client_cpu", "server_cpu", "db_cpu")}
-    return {**total, "name": phases[0]["name"], "statuses": statuses,
+    return {**total, "name": phases[0]["name"], "statuses": summed_statuses([p["statuses"] for p in phases]),
             "errors": [e for p in phases for e in p["errors"]], "samples": [x for p in phases for x in p["samples"]][:3],
             "rate": total["ok"] / total["elapsed"],
-            "p50": percentile(latencies, 0.50), "p90": percentile(latencies, 0.90), "p99": percentile(latencies, 0.99),
-            "max": latencies[-1] * 1000 if latencies else float("nan"),
+            **latency_figures([x for p in phases for x in p["latencies"]]),
             "machine_busy": sum(p["machine_busy"] * p["elapsed"] for p in phases) / total["elapsed"]}
 
 
@@ -399,24 +405,20 @@ def run_phase(name, port, clients, warmup, measured, duration, expected, server_
     server1, db1 = process_cpu(server_pids), process_cpu(db_pids)
     for p in procs:
         p.join(timeout=10)
-    latencies = sorted(x for o in outs for x in o["latencies"])
-    statuses: dict[int, int] = {}
-    for o in outs:
-        for status, n in o["statuses"].items():
-            statuses[status] = statuses.get(status, 0) + n
+    latency = latency_figures([x for o in outs for x in o["latencies"]])
+    statuses = summed_statuses([o["statuses"] for o in outs])
     start = min(o["start"] for o in outs)
     end = max(o["end"] for o in outs)
     elapsed = max(end - start, 1e-9)
     ok = statuses.get(expected, 0)
 
     return {
-        "name": name, "requests": len(latencies), "ok": ok, "statuses": statuses, "latencies": latencies,
-        "bad": len(latencies) - ok, "errors": [e for o in outs for e in o["errors"]],
+        "name": name, "requests": len(latency["latencies"]), "ok": ok, "statuses": statuses,
+        "bad": len(latency["latencies"]) - ok, "errors": [e for o in outs for e in o["errors"]],
         "samples": [s for o in outs for s in o["samples"]][:3],
         "warmup_ok": sum(o.get("warmup", 0) for o in outs),
         "elapsed": elapsed, "rate": ok / elapsed,
-        "p50": percentile(latencies, 0.50), "p90": percentile(latencies, 0.90), "p99": percentile(latencies, 0.99),
-        "max": latencies[-1] * 1000 if latencies else float("nan"),
+        **latency,
         "client_cpu": sum(o["cpu"] for o in outs),
         "server_cpu": server1 - server0,
         "db_cpu": db1 - db0,
