@@ -519,6 +519,7 @@ def format_receipt(hex_digits: str) -> str:
 
 
 BALLOT_COLUMNS = ("id", "campaign_id", "group_id", "channel", "received_on", "profile", "suspected_duplicate")
+SCORE_COLUMNS = ("ballot_id", "group_id", "unit_id", "score", "cell_id")   # BallotUnitScore rows, here and the demo's
 
 
 class BallotBatch:
@@ -549,8 +550,7 @@ class BallotBatch:
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
                     self.answers)
         ids = cell_ids(self.sheet.group.id, {row[-1] for row in self.scores})
-        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell_id"),
-                    [(*row[:-1], ids[row[-1]]) for row in self.scores])
+        insert_rows(BallotUnitScore, SCORE_COLUMNS, [(*row[:-1], ids[row[-1]]) for row in self.scores])
         self.ballots, self.answers, self.scores = [], [], []
 
 

@@ -20,7 +20,7 @@ def insert_rows(model, field_names: Sequence[str], rows: Iterable[Sequence], bat
     prepared = (_prepared(converters, row) for row in rows)
     placeholders = f"({', '.join(['%s'] * len(converters))})"
     if isinstance(rows, (list, tuple)) and len(rows) <= FEW_ROWS:
-        # A ballot cast online: one INSERT is one round trip, a COPY at least two.
+        # A few rows (a cast on SQLite, a small settling batch): one INSERT is one round trip, a COPY at least two.
         return _insert_few(f"INSERT INTO {table} ({columns}) VALUES ", placeholders, list(prepared))
     if connection.vendor == "postgresql":
         return _copy_rows(table, columns, prepared)

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
-from .ballots import cell_ids, cell_key
+from .ballots import SCORE_COLUMNS, cell_ids, cell_key
 from .bulk import insert_rows
 from .models import (
     Answer,
@@ -372,7 +372,7 @@ class _Simulator:
     def _flush(self) -> None:
         insert_rows(Ballot, ("id", "campaign_id", "group_id", "channel", "received_on", "profile"), self.pending_ballots)
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "text"), self.pending_answers)
-        insert_rows(BallotUnitScore, ("ballot_id", "group_id", "unit_id", "score", "cell_id"), self.pending_scores)
+        insert_rows(BallotUnitScore, SCORE_COLUMNS, self.pending_scores)
         self.pending_ballots, self.pending_answers, self.pending_scores = [], [], []
 
 
