@@ -8,7 +8,7 @@ in Python.
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Avg, BigIntegerField, Case, Count, F, FloatField, Func, Q, Sum, When
+from django.db.models import Avg, BigIntegerField, Case, Count, F, FloatField, Func, Q, QuerySet, Sum, When
 from django.db.models.fields.json import KeyTextTransform
 
 from surveys.ballots import cell_levels
@@ -109,6 +109,27 @@ def run_latest(*, campaign: Campaign, publishable_only: bool = False) -> ScoreRu
     if publishable_only:
         runs = runs.filter(provisional=False)
     return runs.order_by("-number").first()
+
+
+PUBLISHED_STATUSES = (Campaign.Status.PUBLICIZED, Campaign.Status.FINAL)
+
+
+def run_for_contacts(*, campaign: Campaign) -> ScoreRun | None:
+    """The run a unit's contacts may see: by default the published one (frozen when its notice came
+    out: only publishing moves a campaign to publicized); if the campaign says so, its latest final
+    run as soon as it is scored. Never a provisional run."""
+    if campaign.results_for_contacts == Campaign.ContactResults.SCORED:
+        return run_latest(campaign=campaign, publishable_only=True)
+    if campaign.status not in PUBLISHED_STATUSES:
+        return None
+    return campaign.score_runs.filter(frozen=True).order_by("-number").first()
+
+
+def campaigns_for_contact(unit_ids) -> QuerySet[Campaign]:
+    """Campaigns rating any of `unit_ids` whose results their contacts may see now (as run_for_contacts)."""
+    visible = (Q(results_for_contacts=Campaign.ContactResults.SCORED, score_runs__provisional=False)
+               | Q(status__in=PUBLISHED_STATUSES, score_runs__frozen=True))
+    return Campaign.objects.filter(visible, groups__units__in=unit_ids).distinct().order_by("-year", "slug")
 
 
 def run_get(*, campaign: Campaign, number: int) -> ScoreRun | None:

@@ -33,21 +33,21 @@ def results_index(request):
     if not unit_ids:
         raise PermissionDenied
     units = Unit.objects.filter(id__in=unit_ids).order_by("code")
-    campaigns = (Campaign.objects.filter(score_runs__provisional=False, groups__units__in=unit_ids)
-                 .distinct().order_by("-year", "slug"))
-    return render(request, "scoring/index.html", {"contact_units": units, "campaigns": campaigns})
+    return render(request, "scoring/index.html",
+                  {"contact_units": units, "campaigns": selectors.campaigns_for_contact(unit_ids)})
 
 
-def _run_for(request, campaign, *, publishable_only=False):
+def _run_for(request, campaign):
+    """Staff: the run asked for (`?run=N`), else the latest."""
     number = request.GET.get("run")
-    if number and not publishable_only:
+    if number:
         if not number.isdigit():
             raise Http404
         run = selectors.run_get(campaign=campaign, number=int(number))
         if run is None:
             raise Http404
         return run
-    return selectors.run_latest(campaign=campaign, publishable_only=publishable_only)
+    return selectors.run_latest(campaign=campaign)
 
 
 def _kind_sections(run) -> list[dict]:
@@ -98,8 +98,8 @@ def unit_results(request, slug, code):
     if not selectors.can_see_unit(request.user, unit):
         raise PermissionDenied
     staff = is_evaluation_staff(request.user)
-    # Contacts see published-grade runs only: a provisional run is interim and never publishable.
-    run = _run_for(request, campaign, publishable_only=not staff)
+    # Contacts see the published run (or, if the campaign allows, the final one once scored).
+    run = _run_for(request, campaign) if staff else selectors.run_for_contacts(campaign=campaign)
     entry = next((u for u in run.result["units"] if u["code"] == unit.code), None) if run else None
     if run is not None and entry is None:
         raise Http404

@@ -70,8 +70,25 @@ class FrozenQuestionnaireInlineMixin(FrozenQuestionnaireMixin):
         return super().has_add_permission(request, obj) and not self._is_frozen(obj)
 
 
+class AuditedImportExportAdmin(ImportExportModelAdmin):
+    """django-import-export's screens, reachable only with the model's import/export permission
+    (settings.IMPORT_EXPORT_*_PERMISSION_CODE); the confirmed import runs as the audited service."""
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        file_name = kwargs.pop("file_name", None) or form.cleaned_data.get("original_file_name") or ""
+        return services.reference_data_import(resource_class=self.choose_import_resource_class(form, request),
+                                              dataset=dataset, actor=request.user, file_name=file_name)
+
+    def process_result(self, result, request):
+        if not result.ok:  # the data changed since the checked preview: nothing was imported
+            for problem in result.problems[:20]:
+                self.message_user(request, problem, messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+        return super().process_result(result.result, request)
+
+
 @admin.register(Region)
-class RegionAdmin(ImportExportModelAdmin):
+class RegionAdmin(AuditedImportExportAdmin):
     resource_classes = [resources.RegionResource]
     list_display = ("code", "name", "level", "parent", "population")
     list_filter = ("level",)
@@ -86,7 +103,7 @@ class UnitContactInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(ImportExportModelAdmin):
+class UnitAdmin(AuditedImportExportAdmin):
     resource_classes = [resources.UnitResource]
     list_display = ("code", "name", "kind", "region", "active")
     list_filter = ("kind", "active", "region__level")
@@ -243,7 +260,8 @@ class CampaignAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "year", "status", "questionnaire", "instructions")}),
         (gettext_lazy("Period"), {"fields": ("opens_at", "closes_at")}),
-        (gettext_lazy("Scoring"), {"fields": ("min_ballots", "confidence_level", "satisfied_threshold", "grade_bands")}),
+        (gettext_lazy("Scoring"), {"fields": ("min_ballots", "confidence_level", "satisfied_threshold", "grade_bands",
+                                                  "results_for_contacts")}),
     )
 
     change_form_template = "admin/surveys/campaign/change_form.html"
@@ -326,7 +344,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CensusMargin)
-class CensusMarginAdmin(ImportExportModelAdmin):
+class CensusMarginAdmin(AuditedImportExportAdmin):
     resource_classes = [resources.CensusMarginResource]
     list_display = ("campaign", "variable", "level", "population")
     list_filter = ("campaign", "variable")
@@ -342,7 +360,7 @@ class CensusMarginAdmin(ImportExportModelAdmin):
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(ImportExportModelAdmin):
+class RosterEntryAdmin(AuditedImportExportAdmin):
     resource_classes = [resources.RosterResource]
     list_display = ("name", "organisation", "group", "campaign")
     list_filter = ("campaign", "group")

@@ -35,6 +35,7 @@ class Region(models.Model):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
         ordering = ["code"]
+        permissions = [("import_region", _("Can import regions")), ("export_region", _("Can export regions"))]
 
     def __str__(self):
         return self.name
@@ -67,6 +68,7 @@ class Unit(models.Model):
         verbose_name = _("unit")
         verbose_name_plural = _("units")
         ordering = ["kind", "code"]
+        permissions = [("import_unit", _("Can import units")), ("export_unit", _("Can export units"))]
 
     def __str__(self):
         return f"{self.code} {self.name}"
@@ -223,6 +225,10 @@ class Campaign(models.Model):
         PUBLICIZED = "publicized", _("Publicized")
         FINAL = "final", _("Final")
 
+    class ContactResults(models.TextChoices):
+        PUBLISHED = "published", _("Once the publicity notice is published")
+        SCORED = "scored", _("As soon as the campaign is scored")
+
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=200)
     year = models.PositiveIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
@@ -248,6 +254,11 @@ class Campaign(models.Model):
     grade_bands = models.JSONField(
         _("grade bands"), default=default_grade_bands,
         help_text=_('Lower bounds and names, highest first, e.g. [[90, "满意"], [80, "比较满意"], [60, "基本满意"], [0, "不满意"]].'),
+    )
+    results_for_contacts = models.CharField(
+        _("unit contacts see results"), max_length=12, choices=ContactResults.choices,
+        default=ContactResults.PUBLISHED,
+        help_text=_("By default a unit's contacts see its results once the publicity notice is out."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -353,6 +364,8 @@ class CensusMargin(models.Model):
         verbose_name = _("census margin")
         verbose_name_plural = _("census margins")
         ordering = ["campaign", "variable", "level"]
+        permissions = [("import_censusmargin", _("Can import census margins")),
+                       ("export_censusmargin", _("Can export census margins"))]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "variable", "level"], name="unique_census_margin"),
             models.CheckConstraint(condition=Q(population__gt=0), name="census_population_positive"),
@@ -553,6 +566,7 @@ class RosterEntry(models.Model):
         verbose_name = _("roster entry")
         verbose_name_plural = _("roster")
         ordering = ["group", "name"]
+        permissions = [("import_rosterentry", _("Can import rosters")), ("export_rosterentry", _("Can export rosters"))]
 
     def __str__(self):
         return self.name

@@ -6,25 +6,29 @@ EVALUATION_STAFF = "evaluation_staff"
 UNIT_CONTACTS = "unit_contacts"
 ROLE_LABELS = {EVALUATION_STAFF: _("Evaluation staff"), UNIT_CONTACTS: _("Unit contacts")}
 
-# Evaluation staff do all campaign work; ballots and audit events they may only view.
+# Evaluation staff do all campaign work; ballots and audit events they may only view. Reference data
+# goes in and out of django-import-export's screens only with the "import"/"export" permissions
+# (settings.IMPORT_EXPORT_*_PERMISSION_CODE), which only this role holds.
 STAFF_MODEL_PERMISSIONS = {
-    "region": ("add", "change", "delete", "view"),
-    "unit": ("add", "change", "delete", "view"),
+    "region": ("add", "change", "delete", "view", "import", "export"),
+    "unit": ("add", "change", "delete", "view", "import", "export"),
     "unitcontact": ("add", "change", "delete", "view"),
     "questionnaire": ("add", "change", "delete", "view"),
     "question": ("add", "change", "delete", "view"),
     "option": ("add", "change", "delete", "view"),
     "campaign": ("add", "change", "delete", "view"),
     "evaluatorgroup": ("add", "change", "delete", "view"),
-    "censusmargin": ("add", "change", "delete", "view"),
-    "rosterentry": ("add", "change", "delete", "view"),
+    "censusmargin": ("add", "change", "delete", "view", "import", "export"),
+    "rosterentry": ("add", "change", "delete", "view", "import", "export"),
     "paperimport": ("add", "view"),
     "invitation": ("view",),
     "ballot": ("view",),
     "answer": ("view",),
     "auditevent": ("view",),
 }
-CONTACT_MODEL_PERMISSIONS = {"unit": ("view",)}
+# Unit contacts need no admin at all: their results pages check UnitContact rows, not permissions.
+# A contact who is given `is_staff` by mistake therefore finds nothing to see or change there.
+CONTACT_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {}
 
 
 def is_evaluation_staff(user) -> bool:

@@ -277,3 +277,46 @@ def ballot_url(code: str) -> str:
     from django.conf import settings
 
     return f"{settings.MINPING_BASE_URL}/b/{code}/"
+
+
+# --- Reference data (regions, units, census margins, rosters) -----------------------------------
+
+@dataclass(frozen=True)
+class ReferenceImport:
+    rows: int
+    problems: list[str]
+    result: object  # the django-import-export Result of the last pass (its totals, for the admin)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@transaction.atomic
+def reference_data_import(*, resource_class, dataset, actor, dry_run: bool = False,
+                          file_name: str = "") -> ReferenceImport:
+    """Import a table of reference data with a django-import-export resource: all rows or none, audited.
+
+    The admin's import screen and `manage.py import_data` both come here. Every row is checked
+    first; one problem and nothing changes. An import that writes records who imported which
+    resource and how many rows, in the transaction of the import itself.
+    """
+    from .tabular import import_problems
+
+    resource = resource_class()
+    result = resource.import_data(dataset, dry_run=True, raise_errors=False, use_transactions=True)
+    problems = import_problems(result, resource.column_names())
+    if problems or dry_run:
+        return ReferenceImport(rows=len(dataset), problems=problems, result=result)
+    result = resource.import_data(dataset, dry_run=False, raise_errors=False, use_transactions=True,
+                                  retain_instance_in_row_result=True)  # the admin's change log names them
+    problems = import_problems(result, resource.column_names())
+    if problems:  # cannot happen after a clean check, unless the database changed meanwhile
+        transaction.set_rollback(True)
+        return ReferenceImport(rows=len(dataset), problems=problems, result=result)
+    model = resource_class._meta.model
+    totals = {kind: count for kind, count in result.totals.items() if count}
+    audit_record(actor=actor, action=f"import.{model._meta.model_name}", obj=model,
+                 data={"resource": resource_class.__name__, "rows": len(dataset), "totals": totals,
+                       "file": file_name[:200]})
+    return ReferenceImport(rows=len(dataset), problems=[], result=result)

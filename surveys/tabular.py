@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import tablib
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 
@@ -49,20 +48,13 @@ def import_problems(result, column_names: dict[str, str]) -> list[str]:
     return problems
 
 
-def import_table(resource_class, path: Path, *, dry_run: bool) -> tuple[int, list[str]]:
-    """Import a file with a resource: checked completely first, then written in one transaction."""
-    dataset = load_dataset(path)
-    resource = resource_class()
-    with transaction.atomic():
-        result = resource.import_data(dataset, dry_run=True, raise_errors=False, use_transactions=True)
-        problems = import_problems(result, resource.column_names())
-        if problems or dry_run:
-            return len(dataset), problems
-        result = resource.import_data(dataset, dry_run=False, raise_errors=False, use_transactions=True)
-        problems = import_problems(result, resource.column_names())
-        if problems:  # cannot happen after a clean dry run, unless the database changed meanwhile
-            transaction.set_rollback(True)
-    return len(dataset), problems
+def import_table(resource_class, path: Path, *, actor, dry_run: bool) -> tuple[int, list[str]]:
+    """Import a file with a resource (surveys.services.reference_data_import): all rows or none, audited."""
+    from .services import reference_data_import
+
+    outcome = reference_data_import(resource_class=resource_class, dataset=load_dataset(path), actor=actor,
+                                    dry_run=dry_run, file_name=path.name)
+    return outcome.rows, outcome.problems
 
 
 def write_dataset(dataset: tablib.Dataset, path: Path) -> None:

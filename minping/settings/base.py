@@ -145,6 +145,10 @@ SPECTACULAR_SETTINGS = {
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Import and export screens need the model's "import_…"/"export_…" permission (evaluation staff), not
+# just `is_staff`; see surveys.roles.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 
 # Uploaded files waiting for confirmation (paper ballot imports); never served.
 MINPING_UPLOAD_DIR = Path(env_str("MINPING_UPLOAD_DIR", str(VAR_DIR / "uploads")))

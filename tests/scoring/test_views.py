@@ -94,6 +94,9 @@ def test_campaign_page_shows_one_forest_marker_per_ranked_unit_sorted(client, st
 
 
 def test_contact_sees_own_unit_breakdown_dimensions_and_comments(client, contact_of_own, scored, units):
+    # This campaign lets contacts see results once scored (the default waits for publication:
+    # tests/scoring/test_contact_visibility.py).
+    Campaign.objects.filter(pk=scored.pk).update(results_for_contacts=Campaign.ContactResults.SCORED)
     client.force_login(contact_of_own)
     response = client.get(reverse("scoring:unit", args=[scored.slug, units["own"].code]))
     assert response.status_code == 200

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(_("No file %(path)s.") % {"path": file})
         try:
-            rows, problems = import_table(RESOURCES[kind], file, dry_run=dry_run)
+            rows, problems = import_table(RESOURCES[kind], file, actor="manage.py import_data", dry_run=dry_run)
         except TableError as error:
             raise CommandError(str(error)) from None
         if problems:
