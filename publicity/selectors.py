@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from scoring.models import ScoreRun
 from surveys.models import Ballot, Campaign, Question
 
-from . import document
+from . import anchoring, document, signing
 from .calendar import Period
 from .models import GENESIS_SHA256, Notice, Objection
 
@@ -73,13 +73,91 @@ class ChainReport:
         return not self.problem
 
 
-def notices_chain_check() -> ChainReport:
-    """Every stored file against its hash, every notice against its predecessor, in chain order.
+def public_chain() -> tuple[list[dict] | None, str]:
+    """The public chain file's lines (None when there is none yet), and a problem reading it."""
+    data = anchoring.chain_bytes()
+    if data is None:
+        return None, ""
+    try:
+        return anchoring.parse_chain(data), ""
+    except ValueError as error:
+        return [], _("The public chain file cannot be read: %(error)s.") % {"error": error}
+
+
+def notice_problems(notice: Notice, chain: list[dict] | None = None) -> list[str]:
+    """What does not hold for this one notice: its stored file against its recorded hash, its record
+    against the public chain file, its RFC 3161 timestamp. Empty when all hold."""
+    if chain is None:
+        chain, problem = public_chain()
+        if problem:
+            return [problem]
+    if not notice.file or not default_storage.exists(notice.file.name):
+        return [_("The stored file %(file)s is missing.") % {"file": notice.file.name}]
+    actual = file_sha256(notice.file.name)
+    if actual != notice.sha256:
+        return [_("The stored file's SHA-256 is %(actual)s, but the recorded hash is %(recorded)s.")
+                % {"actual": actual, "recorded": notice.sha256}]
+    problems = []
+    line = chain[notice.sequence - 1] if chain and len(chain) >= notice.sequence else None
+    if chain is not None and line != anchoring.chain_line(notice):
+        problems.append(_("The database record differs from the public chain file (recorded SHA-256 %(recorded)s, "
+                          "chain file: %(line)s).")
+                        % {"recorded": notice.sha256, "line": _chain_line_text(line)})
+    problems += _timestamp_problems(notice)
+    return problems
+
+
+def _chain_line_text(line: dict | None) -> str:
+    if line is None:
+        return _("no line for this notice")
+    return f"SHA-256 {line.get('sha256', '?')}"
+
+
+def _timestamp_problems(notice: Notice) -> list[str]:
+    name = anchoring.timestamp_name(notice.file.name)
+    if not default_storage.exists(name):
+        return []
+    with default_storage.open(name, "rb") as handle:
+        report = anchoring.timestamp_check(handle.read(), notice.sha256)
+    if not report.valid:
+        return [_("Its RFC 3161 timestamp does not cover this SHA-256.")]
+    if not report.trusted:
+        return [_("Its RFC 3161 timestamp is not signed by a trusted timestamp authority (MINPING_TSA_CERTIFICATES).")]
+    if abs(report.time - notice.published_at) > anchoring.TIMESTAMP_TOLERANCE:
+        return [_("Its RFC 3161 timestamp says %(time)s, not the recorded publication time %(published)s.")
+                % {"time": report.time.isoformat(), "published": notice.published_at.isoformat()}]
+    return []
+
+
+def notice_timestamp(notice: Notice):
+    """The notice's RFC 3161 token (bytes), or None."""
+    name = anchoring.timestamp_name(notice.file.name)
+    if not notice.file or not default_storage.exists(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return handle.read()
+
+
+def chain_entry_by_sha256(sha256: str) -> dict | None:
+    """The public chain file's line for `sha256`, if any (also when the database no longer has it)."""
+    chain, _problem = public_chain()
+    wanted = sha256.strip().lower()
+    return next((line for line in chain or [] if line.get("sha256") == wanted), None)
+
+
+def notices_chain_check(*, mirror: bytes | None = None) -> ChainReport:
+    """Every stored file against its hash, every notice against its predecessor, in chain order; then the
+    record against what lies outside the database: the public chain file, its signature, the
+    timestamps, and optionally an earlier copy of the chain file (`mirror`).
 
     Stops at the first broken link: everything after it is unverifiable anyway.
     """
+    chain, problem = public_chain()
+    if problem:
+        return ChainReport(0, problem)
     expected_previous, checked = GENESIS_SHA256, 0
-    for position, notice in enumerate(Notice.objects.order_by("sequence").iterator(), start=1):
+    for position, notice in enumerate(Notice.objects.select_related("campaign").order_by("sequence").iterator(),
+                                      start=1):
         label = f"#{notice.sequence} “{notice.title}”"
         if notice.sequence != position:
             return ChainReport(checked, _("%(notice)s: expected number %(n)d in the chain (a notice is missing).")
@@ -89,17 +167,39 @@ def notices_chain_check() -> ChainReport:
                                           "notice's hash %(expected)s.")
                                % {"notice": label, "previous": notice.previous_sha256, "expected": expected_previous},
                                notice)
-        if not notice.file or not default_storage.exists(notice.file.name):
-            return ChainReport(checked, _("%(notice)s: the stored file %(file)s is missing.")
-                               % {"notice": label, "file": notice.file.name}, notice)
-        actual = file_sha256(notice.file.name)
-        if actual != notice.sha256:
-            return ChainReport(checked, _("%(notice)s: the stored file's SHA-256 is %(actual)s, but the recorded hash "
-                                          "is %(recorded)s.") % {"notice": label, "actual": actual,
-                                                                 "recorded": notice.sha256}, notice)
+        if chain is None:
+            return ChainReport(checked, _("%(notice)s: there is no public chain file (%(file)s).")
+                               % {"notice": label, "file": anchoring.CHAIN_NAME}, notice)
+        problems = notice_problems(notice, chain)
+        if problems:
+            return ChainReport(checked, f"{label}: {problems[0]}", notice)
         expected_previous = notice.sha256
         checked += 1
-    return ChainReport(checked)
+    problem = _chain_file_problem(chain, checked, mirror)
+    return ChainReport(checked, problem)
+
+
+def _chain_file_problem(chain: list[dict] | None, checked: int, mirror: bytes | None) -> str:
+    """What is wrong with the chain file as a whole: extra lines, its signature, an earlier copy."""
+    if chain is not None and len(chain) != checked:
+        return (_("The public chain file lists %(lines)d notices, the database %(notices)d.")
+                % {"lines": len(chain), "notices": checked})
+    data = anchoring.chain_bytes() or b""
+    signature = anchoring.signature_bytes()
+    if signature is None and chain and signing.signing_configured():
+        return _("The public chain file has no signature (%(file)s).") % {"file": anchoring.SIGNATURE_NAME}
+    if signature is not None:
+        report = anchoring.verify_detached(data, signature)
+        if not report.valid:
+            return _("The public chain file's signature does not match it: the file was changed after signing.")
+        if not report.trusted:
+            return _("The public chain file is signed, but not with this site's signing certificate.")
+    if mirror is not None:
+        line = anchoring.mirror_first_difference(mirror, data)
+        if line:
+            return (_("The public chain file is not a continuation of your copy: line %(line)d was changed or "
+                      "removed.") % {"line": line})
+    return ""
 
 
 # --- What a notice prints ------------------------------------------------------------------------

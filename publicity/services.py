@@ -22,7 +22,7 @@ from surveys.codes import ALPHABET
 from surveys.models import Campaign, Unit
 from surveys.services import PROCESS_TARGETS, campaign_set_status
 
-from . import document, selectors, signing
+from . import anchoring, document, selectors, signing
 from .calendar import CalendarUnavailable, Period, working_day_period
 from .models import GENESIS_SHA256, Notice, Objection
 
@@ -144,7 +144,8 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
     """Publish the notice of `kind` for `campaign`: render, (sign,) store, chain, freeze the run, move on.
 
     Refusals (PublishRefused) write nothing. The stored SHA-256 is that of the file as stored —
-    with signing, the signed file.
+    with signing, the signed file. The hash is also anchored outside the database
+    (`publicity.anchoring`): the public chain file and, with a timestamp authority, an RFC 3161 token.
     """
     now = now or timezone.now()
     issued_on = timezone.localdate(now)
@@ -161,7 +162,11 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
     sequence = (head.sequence if head else 0) + 1
     name = default_storage.save(f"notices/{issued_on.year}/{sequence:05d}-{locked.slug}-{kind}-{sha256[:12]}.pdf",
                                 ContentFile(pdf))
+    chain_before = None
     try:
+        token = anchoring.timestamp_token(sha256)  # RFC 3161, when a timestamp authority is configured
+        if token is not None:
+            default_storage.save(anchoring.timestamp_name(name), ContentFile(token))
         user, label = actor_parts(actor)
         period = rendered.data.period
         notice = Notice.objects.create(
@@ -177,9 +182,17 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
         campaign_set_status(campaign=locked, status=target, actor=actor, process=PROCESSES[kind])
         audit_record(actor=actor, action=f"notice.publish.{kind}", obj=notice,
                      data={"sha256": sha256, "previous_sha256": previous, "run": rendered.run.number,
-                           "sequence": sequence, "signed": notice.signed})
+                           "sequence": sequence, "signed": notice.signed, "timestamped": token is not None})
+        # Last, so that nothing after it can fail: the public chain file gets the notice's line.
+        earlier = [] if anchoring.chain_bytes() is not None else list(
+            Notice.objects.filter(sequence__lt=sequence).select_related("campaign").order_by("sequence"))
+        chain_before = anchoring.chain_append(notice, earlier)
     except BaseException:
-        default_storage.delete(name)  # the transaction rolls back; leave no orphan file behind
+        # The transaction rolls back; leave no orphan file behind, and the chain file as it was.
+        default_storage.delete(name)
+        default_storage.delete(anchoring.timestamp_name(name))
+        if chain_before is not None:
+            anchoring.chain_restore(*chain_before)
         raise
     campaign.status = locked.status
     return notice

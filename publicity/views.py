@@ -21,7 +21,7 @@ from surveys import ratelimit
 from surveys.models import Campaign, Unit
 from surveys.roles import is_evaluation_staff
 
-from . import document, selectors, services, signing
+from . import anchoring, document, selectors, services, signing
 from .forms import ObjectionForm, PublishForm, VerifyForm
 from .models import Notice
 
@@ -35,8 +35,39 @@ def notice_detail(request, pk: int):
     notice = get_object_or_404(Notice.objects.select_related("campaign", "run"), pk=pk)
     context = {"notice": notice, "accepts_objections": selectors.notice_accepts_objections(notice),
                "previous": Notice.objects.filter(sha256=notice.previous_sha256).first(),
-               "next": Notice.objects.filter(previous_sha256=notice.sha256).first()}
+               "next": Notice.objects.filter(previous_sha256=notice.sha256).first(),
+               "problems": selectors.notice_problems(notice),
+               "timestamped": selectors.notice_timestamp(notice) is not None}
     return render(request, "publicity/detail.html", context)
+
+
+# --- The record outside the database: anyone may fetch, mirror and check these --------------------
+
+def _download(data: bytes | None, content_type: str, filename: str) -> HttpResponse:
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-cache"  # it grows with every notice
+    return response
+
+
+def chain_file(request):
+    return _download(anchoring.chain_bytes(), "application/x-ndjson; charset=utf-8", "chain.jsonl")
+
+
+def chain_signature(request):
+    return _download(anchoring.signature_bytes(), "application/pkcs7-signature", "chain.jsonl.p7s")
+
+
+def signing_certificate(request):
+    return _download(anchoring.certificate_pem(), "application/x-pem-file", "signing-certificate.pem")
+
+
+def notice_timestamp(request, pk: int):
+    notice = get_object_or_404(Notice, pk=pk)
+    return _download(selectors.notice_timestamp(notice), "application/octet-stream",
+                     f"{notice.campaign.slug}-{notice.kind}-{notice.sha256[:12]}.tsr")
 
 
 def notice_pdf(request, pk: int):
@@ -80,7 +111,12 @@ def _verify_result(data: dict) -> dict:
     else:
         sha256 = data["sha256"]
     notice = selectors.notice_by_sha256(sha256)
-    return {"sha256": sha256, "notice": notice, "uploaded": bool(upload), "signatures": sigs}
+    # "Authentic" / "recorded" only while the record holds: the stored file still has this hash, and the
+    # public chain file agrees. A hash the chain file knows but the database lost is reported too.
+    problems = selectors.notice_problems(notice) if notice else []
+    in_chain = selectors.chain_entry_by_sha256(sha256) if notice is None else None
+    return {"sha256": sha256, "notice": notice, "problems": problems, "in_chain": in_chain,
+            "uploaded": bool(upload), "signatures": sigs}
 
 
 def _units_of(notice: Notice) -> list[tuple[str, str]]:

@@ -30,6 +30,13 @@ def fresh_ballot_sheets():
     clear_sheet_cache()
 
 
+@pytest.fixture(autouse=True)
+def fresh_media(settings, tmp_path):
+    """Storage is not rolled back with a test's transaction: published notices and the public chain
+    file (one per site) must not leak from one test into the next."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 @pytest.fixture
 def staff(db):
     """A member of the evaluation office: all campaign work."""

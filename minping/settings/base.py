@@ -204,6 +204,11 @@ MINPING_SEAL_IMAGE = env_str("MINPING_SEAL_IMAGE", "")
 # Optional PAdES signature of published notices: a PKCS#12 file with the key and certificate.
 MINPING_SIGNING_P12 = env_str("MINPING_SIGNING_P12", "")
 MINPING_SIGNING_PASSPHRASE = env_str("MINPING_SIGNING_PASSPHRASE", "")
+# Optional RFC 3161 timestamp authority: each published notice's SHA-256 and the signed chain file get
+# a token from it (publicity/anchoring.py); its certificates (PEM files) are trusted when checking them.
+MINPING_TSA_URL = env_str("MINPING_TSA_URL", "")
+MINPING_TSA_TIMEOUT = env_int("MINPING_TSA_TIMEOUT", 10)
+MINPING_TSA_CERTIFICATES = env_list("MINPING_TSA_CERTIFICATES", "")
 # Objections on the public form: per client per window, like the ballot limits.
 MINPING_OBJECTIONS_LIMIT = env_int("MINPING_OBJECTIONS_LIMIT", 5)             # objections per client …
 MINPING_OBJECTIONS_WINDOW = env_int("MINPING_OBJECTIONS_WINDOW", 3600)        # … per hour

@@ -1,9 +1,20 @@
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from publicity.services import notice_publish, notice_render
 
 from .factories import PUBLISHED_AT, scored_campaign
+
+
+@pytest.fixture
+def signing_key(tmp_path, settings):
+    """The organ's signing key and certificate (self-signed, as `make demo` makes them)."""
+    path = tmp_path / "signing.p12"
+    call_command("notice_signing_cert", "--out", str(path), "--passphrase", "demo-pass")
+    settings.MINPING_SIGNING_P12 = str(path)
+    settings.MINPING_SIGNING_PASSPHRASE = "demo-pass"
+    return path
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 """Optional PAdES signatures: published notices are signed; a changed byte is caught."""
-import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -8,15 +7,6 @@ from publicity import signing
 from publicity.services import notice_publish
 
 from .factories import PUBLISHED_AT
-
-
-@pytest.fixture
-def signing_key(tmp_path, settings):
-    path = tmp_path / "signing.p12"
-    call_command("notice_signing_cert", "--out", str(path), "--passphrase", "demo-pass")
-    settings.MINPING_SIGNING_P12 = str(path)
-    settings.MINPING_SIGNING_PASSPHRASE = "demo-pass"
-    return path
 
 
 def test_published_notice_is_signed_and_the_signature_validates(scored, signing_key, client):
