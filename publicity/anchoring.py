@@ -86,9 +86,15 @@ def chain_append(notice, earlier) -> tuple[bytes | None, bytes | None]:
     """
     previous, previous_signature = chain_bytes(), signature_bytes()
     base = previous if previous is not None else b"".join(encode_line(chain_line(n)) for n in earlier)
-    _write(CHAIN_NAME, base + encode_line(chain_line(notice)))
-    if signing.signing_configured():
-        _write(SIGNATURE_NAME, sign_detached(base + encode_line(chain_line(notice))))
+    content = base + encode_line(chain_line(notice))
+    signature = sign_detached(content) if signing.signing_configured() else None  # before writing anything
+    try:
+        _write(CHAIN_NAME, content)
+        if signature is not None:
+            _write(SIGNATURE_NAME, signature)
+    except BaseException:
+        chain_restore(previous, previous_signature)
+        raise
     return previous, previous_signature
 
 

@@ -72,7 +72,8 @@ class FrozenQuestionnaireInlineMixin(FrozenQuestionnaireMixin):
 
 class AuditedImportExportAdmin(ImportExportModelAdmin):
     """django-import-export's screens, reachable only with the model's import/export permission
-    (settings.IMPORT_EXPORT_*_PERMISSION_CODE); the confirmed import runs as the audited service."""
+    (settings.IMPORT_EXPORT_*_PERMISSION_CODE); the confirmed import runs as the audited service, and
+    every export is recorded."""
 
     def process_dataset(self, dataset, form, request, **kwargs):
         file_name = kwargs.pop("file_name", None) or form.cleaned_data.get("original_file_name") or ""
@@ -85,6 +86,12 @@ class AuditedImportExportAdmin(ImportExportModelAdmin):
                 self.message_user(request, problem, messages.ERROR)
             return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
         return super().process_result(result.result, request)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        dataset = super().get_data_for_export(request, queryset, **kwargs)
+        services.reference_data_export_record(model=self.model, rows=len(dataset), actor=request.user,
+                                              destination="admin")
+        return dataset
 
 
 @admin.register(Region)

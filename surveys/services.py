@@ -320,3 +320,10 @@ def reference_data_import(*, resource_class, dataset, actor, dry_run: bool = Fal
                  data={"resource": resource_class.__name__, "rows": len(dataset), "totals": totals,
                        "file": file_name[:200]})
     return ReferenceImport(rows=len(dataset), problems=[], result=result)
+
+
+@transaction.atomic
+def reference_data_export_record(*, model, rows: int, actor, destination: str = "") -> None:
+    """Record that `actor` exported `rows` rows of `model` (rosters carry names and phone numbers)."""
+    audit_record(actor=actor, action=f"export.{model._meta.model_name}", obj=model,
+                 data={"rows": rows, "to": destination[:200]})

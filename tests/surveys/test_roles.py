@@ -139,3 +139,23 @@ def test_a_dry_run_leaves_no_audit_event(tmp_path):
     path.write_text("编码,名称,层级\nD1,甲区,区\n", encoding="utf-8")
     call_command("import_data", "regions", str(path), "--dry-run", stdout=io.StringIO())
     assert not AuditEvent.objects.filter(action__startswith="import.").exists()
+
+
+def test_an_admin_export_of_the_roster_is_recorded(client, staff, campaign):
+    RosterEntry.objects.create(campaign=campaign, group=campaign.groups.first(), name="张三", contact="13900000000")
+    client.force_login(staff)
+    form = client.get(_admin("rosterentry", "export")).context["form"]
+    csv = next(index for index, label in form.fields["format"].choices if str(label).lower() == "csv")
+    fields = {name: "on" for name in form.fields if name.startswith("rosterresource_")}
+    response = client.post(_admin("rosterentry", "export"), {"format": csv, "resource": "0", **fields})
+    assert response.status_code == 200 and "张三" in response.content.decode("utf-8-sig")
+    event = AuditEvent.objects.get(action="export.rosterentry")
+    assert event.actor == staff and event.data == {"rows": 1, "to": "admin"}
+
+
+def test_the_export_command_is_recorded(tmp_path, db):
+    Region.objects.create(code="D1", name="甲区", level="district")
+    out = tmp_path / "regions.xlsx"
+    call_command("export_data", "regions", "--out", str(out), stdout=io.StringIO())
+    event = AuditEvent.objects.get(action="export.region")
+    assert event.actor_label == "manage.py export_data" and event.data == {"rows": 1, "to": str(out)}

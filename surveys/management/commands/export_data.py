@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from surveys.resources import RESOURCES
+from surveys.services import reference_data_export_record
 from surveys.tabular import TableError, write_dataset
 
 
@@ -26,4 +27,6 @@ class Command(BaseCommand):
             write_dataset(dataset, out)
         except (TableError, OSError) as error:
             raise CommandError(str(error)) from None
+        reference_data_export_record(model=resource._meta.model, rows=len(dataset), actor="manage.py export_data",
+                                     destination=str(out))
         self.stdout.write(self.style.SUCCESS(_("%(n)d rows written to %(path)s.") % {"n": len(dataset), "path": out}))
