@@ -74,16 +74,25 @@ def test_a_contact_sees_nothing_in_the_admin(client, contact):
     assert response.status_code == 200 and response.context["available_apps"] == []
 
 
-def _admin_import(client, model: str, text: str, name: str = "units.csv"):
-    """The admin's two steps: upload and preview, then confirm."""
-    form = client.get(_admin(model, "import")).context["form"]
-    csv = next(index for index, label in form.fields["format"].choices if str(label).lower() == "csv")
-    preview = client.post(_admin(model, "import"), {
+def _csv_form(client, model: str, view: str):
+    """The admin's import or export form, and the value that picks CSV in it."""
+    form = client.get(_admin(model, view)).context["form"]
+    return form, next(index for index, label in form.fields["format"].choices if str(label).lower() == "csv")
+
+
+def _admin_preview(client, model: str, text: str, name: str = "units.csv"):
+    """The admin's first step: upload and preview."""
+    _form, csv = _csv_form(client, model, "import")
+    return client.post(_admin(model, "import"), {
         "format": csv, "resource": "0",
         "import_file": SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")})
+
+
+def _admin_import(client, model: str, text: str):
+    """Both steps: preview, then confirm."""
+    preview = _admin_preview(client, model, text)
     assert preview.status_code == 200
-    confirm = preview.context["confirm_form"]
-    return client.post(_admin(model, "process_import"), confirm.initial, follow=True)
+    return client.post(_admin(model, "process_import"), preview.context["confirm_form"].initial, follow=True)
 
 
 def test_an_admin_import_is_an_audited_service_call(client, staff):
@@ -113,12 +122,7 @@ def test_the_audit_event_is_written_in_the_imports_transaction(client, staff, mo
 def test_an_import_that_fails_at_confirmation_changes_nothing_and_says_why(client, staff):
     region = Region.objects.create(code="D1", name="甲区", level="district")
     client.force_login(staff)
-    form = client.get(_admin("unit", "import")).context["form"]
-    csv = next(index for index, label in form.fields["format"].choices if str(label).lower() == "csv")
-    preview = client.post(_admin("unit", "import"), {
-        "format": csv, "resource": "0",
-        "import_file": SimpleUploadedFile("units.csv", "编码,名称,类型,所属区域\nW-1,窗口甲,window,D1\n".encode(),
-                                          content_type="text/csv")})
+    preview = _admin_preview(client, "unit", "编码,名称,类型,所属区域\nW-1,窗口甲,window,D1\n")
     region.delete()  # the data changes between the checked preview and the confirmation
     response = client.post(_admin("unit", "process_import"), preview.context["confirm_form"].initial, follow=True)
     assert "D1" in response.content.decode() and "第 2 行" in response.content.decode()
@@ -144,8 +148,7 @@ def test_a_dry_run_leaves_no_audit_event(tmp_path):
 def test_an_admin_export_of_the_roster_is_recorded(client, staff, campaign):
     RosterEntry.objects.create(campaign=campaign, group=campaign.groups.first(), name="张三", contact="13900000000")
     client.force_login(staff)
-    form = client.get(_admin("rosterentry", "export")).context["form"]
-    csv = next(index for index, label in form.fields["format"].choices if str(label).lower() == "csv")
+    form, csv = _csv_form(client, "rosterentry", "export")
     fields = {name: "on" for name in form.fields if name.startswith("rosterresource_")}
     response = client.post(_admin("rosterentry", "export"), {"format": csv, "resource": "0", **fields})
     assert response.status_code == 200 and "张三" in response.content.decode("utf-8-sig")
