@@ -2,11 +2,12 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import connection
 
 from scoring.services import score_run_create
 from surveys.models import Campaign
 from surveys.services import campaign_set_status
+from tests.record import append_only_triggers_off
 from tests.scoring.factories import scored_campaign_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -30,13 +31,6 @@ def scored_campaign(seed: int = 1, **fields) -> Campaign:
 
 
 def as_database_administrator(sql: str, params=()) -> None:
-    """What the models and, on PostgreSQL, the append-only trigger refuse, done the way whoever holds
-    the database can: the notices' trigger switched off around the statement."""
-    postgres = connection.vendor == "postgresql"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if postgres:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE needs no pending FK checks
-            cursor.execute("ALTER TABLE publicity_notice DISABLE TRIGGER publicity_notice_append_only")
+    """What the models and, on PostgreSQL, the notices' append-only trigger refuse, done anyway."""
+    with append_only_triggers_off("publicity_notice"), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if postgres:
-            cursor.execute("ALTER TABLE publicity_notice ENABLE TRIGGER publicity_notice_append_only")
