@@ -122,7 +122,7 @@ def sign_detached(data: bytes) -> bytes:
     """A detached CMS signature (DER) of `data` with the organ's key, timestamped when a TSA is set."""
     signer = signing._signer()  # the organ's key and certificate, as for the notices' PAdES signatures
     content = signer.async_sign_general_data(data, "sha256", detached=True, timestamper=timestamper())
-    return asyncio.run(content).dump()
+    return _from_tsa(content).dump()
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,18 @@ def certificate_pem() -> bytes | None:
 
 # --- RFC 3161 timestamps --------------------------------------------------------------------------
 
+class TimestampUnavailable(Exception):
+    """The configured timestamp authority gave no token (unreachable, refused, or a malformed answer)."""
+
+
+def _from_tsa(awaitable):
+    """Run pyHanko's coroutine that asks the TSA; its failures become TimestampUnavailable."""
+    try:
+        return asyncio.run(awaitable)
+    except (OSError, ValueError) as error:  # pyHanko's TimestampRequestError is an OSError
+        raise TimestampUnavailable(str(error) or type(error).__name__) from error
+
+
 def timestamper():
     """The configured timestamp authority (`MINPING_TSA_URL`), or None."""
     if not settings.MINPING_TSA_URL:
@@ -182,8 +194,7 @@ def timestamp_token(sha256: str) -> bytes | None:
     stamper = timestamper()
     if stamper is None:
         return None
-    token = asyncio.run(stamper.async_timestamp(bytes.fromhex(sha256), "sha256"))
-    return token.dump()
+    return _from_tsa(stamper.async_timestamp(bytes.fromhex(sha256), "sha256")).dump()
 
 
 @dataclass(frozen=True)

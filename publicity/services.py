@@ -187,12 +187,16 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
         earlier = [] if anchoring.chain_bytes() is not None else list(
             Notice.objects.filter(sequence__lt=sequence).select_related("campaign").order_by("sequence"))
         chain_before = anchoring.chain_append(notice, earlier)
-    except BaseException:
+    except BaseException as error:
         # The transaction rolls back; leave no orphan file behind, and the chain file as it was.
         default_storage.delete(name)
         default_storage.delete(anchoring.timestamp_name(name))
         if chain_before is not None:
             anchoring.chain_restore(*chain_before)
+        if isinstance(error, anchoring.TimestampUnavailable):
+            raise PublishRefused([_("The timestamp authority %(url)s gave no timestamp (%(error)s): nothing was "
+                                    "published. Try again later.")
+                                  % {"url": settings.MINPING_TSA_URL, "error": error}]) from None
         raise
     campaign.status = locked.status
     return notice

@@ -7,6 +7,10 @@ import io
 import json
 import shutil
 import subprocess
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -202,10 +206,17 @@ def test_forging_file_hash_and_chain_file_is_caught_by_the_chain_files_signature
 
 # --- RFC 3161 timestamps -------------------------------------------------------------------------------
 
+@dataclass
+class LocalTSA:
+    stamper: object  # pyHanko's DummyTimeStamper: signs whatever it is asked, at `fixed_dt` if set
+    certificate: Path
+
+
 @pytest.fixture
-def tsa(tmp_path, settings, monkeypatch):
-    """pyHanko's in-process test TSA with a certificate of its own, trusted through the setting."""
-    from asn1crypto import keys
+def tsa(tmp_path, settings):
+    """A timestamp authority on 127.0.0.1 speaking RFC 3161 over HTTP, as MINPING_TSA_URL would name one.
+    It answers with pyHanko's test TSA and a certificate of its own, trusted through the setting."""
+    from asn1crypto import keys, tsp
     from asn1crypto import x509 as asn1_x509
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
@@ -222,15 +233,34 @@ def tsa(tmp_path, settings, monkeypatch):
             .sign(key, hashes.SHA256()))
     pem = tmp_path / "tsa.pem"
     pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    settings.MINPING_TSA_CERTIFICATES = [str(pem)]
     stamper = DummyTimeStamper(
         tsa_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
         tsa_key=keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,
                                                            serialization.PrivateFormat.PKCS8,
                                                            serialization.NoEncryption())),
         fixed_dt=PUBLISHED_AT + dt.timedelta(seconds=2))
-    monkeypatch.setattr(anchoring, "timestamper", lambda: stamper)
-    return pem
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.MINPING_TSA_URL = f"http://127.0.0.1:{server.server_port}/tsa"
+    settings.MINPING_TSA_CERTIFICATES = [str(pem)]
+    yield LocalTSA(stamper=stamper, certificate=pem)
+    server.shutdown()
+    server.server_close()
 
 
 def test_without_a_timestamp_authority_notices_carry_no_token(client, published):
@@ -250,7 +280,8 @@ def test_each_notice_gets_a_timestamp_token_over_its_sha256(client, scored, tsa,
     _verify()
     token = tmp_path / "n.tsr"
     token.write_bytes(response.content)
-    command = [OPENSSL, "ts", "-verify", "-digest", notice.sha256, "-token_in", "-in", str(token), "-CAfile", str(tsa)]
+    command = [OPENSSL, "ts", "-verify", "-digest", notice.sha256, "-token_in", "-in", str(token),
+               "-CAfile", str(tsa.certificate)]
     assert subprocess.run(command, capture_output=True).returncode == 0
     command[command.index(notice.sha256)] = "0" * 64
     assert subprocess.run(command, capture_output=True).returncode != 0  # control: openssl sees another hash
@@ -260,14 +291,24 @@ def test_a_forged_file_with_a_fresh_token_is_caught_by_its_time(chain, tsa):
     # Even a forger who gets a genuine token for the forged hash gets today's time, not the publication's.
     newest = chain[1]
     forged = _forge_newest(newest)
-    stamper = anchoring.timestamper()
-    stamper.fixed_dt = dt.datetime.now(dt.UTC)
+    tsa.stamper.fixed_dt = dt.datetime.now(dt.UTC)
     anchoring.chain_restore(b"".join(anchoring.encode_line(anchoring.chain_line(n))
                                      for n in Notice.objects.select_related("campaign").order_by("sequence")), None)
     token = anchoring.timestamp_token(hashlib.sha256(forged).hexdigest())
     default_storage.save(anchoring.timestamp_name(newest.file.name), ContentFile(token))
     with pytest.raises(CommandError, match="RFC 3161 时间戳为"):
         _verify()
+
+
+def test_an_unreachable_timestamp_authority_refuses_the_publication_and_stores_nothing(scored, settings):
+    from publicity.services import PublishRefused
+
+    settings.MINPING_TSA_URL = "http://127.0.0.1:9/tsa"  # the discard port: nothing answers
+    with pytest.raises(PublishRefused, match="时间戳服务"):
+        notice_publish(campaign=scored, kind="publicity", actor="tests", now=PUBLISHED_AT)
+    scored.refresh_from_db()
+    assert not Notice.objects.exists() and anchoring.chain_bytes() is None and scored.status == "scored"
+    assert [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()] == []
 
 
 def test_the_chain_files_signature_carries_a_timestamp(scored, signing_key, tsa):
