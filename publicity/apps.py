@@ -6,3 +6,6 @@ class PublicityConfig(AppConfig):
     name = "publicity"
     verbose_name = _("Publicity")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers itself)

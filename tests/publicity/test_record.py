@@ -315,3 +315,16 @@ def test_the_chain_files_signature_carries_a_timestamp(scored, signing_key, tsa)
     notice_publish(campaign=scored, kind="publicity", actor="tests", now=PUBLISHED_AT)
     report = anchoring.verify_detached(anchoring.chain_bytes(), anchoring.signature_bytes())
     assert report.valid and report.trusted and report.timestamp == PUBLISHED_AT + dt.timedelta(seconds=2)
+
+
+def test_a_timestamp_authority_without_certificates_to_check_it_is_a_configuration_error(settings, tmp_path):
+    from publicity.checks import timestamp_authority
+
+    assert timestamp_authority() == []  # not configured: nothing to check
+    settings.MINPING_TSA_URL = "https://tsa.example/"
+    settings.MINPING_TSA_CERTIFICATES = []
+    assert [error.id for error in timestamp_authority()] == ["publicity.E001"]
+    settings.MINPING_TSA_CERTIFICATES = [str(tmp_path / "missing.pem")]
+    assert [error.id for error in timestamp_authority()] == ["publicity.E002"]
+    (tmp_path / "missing.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert timestamp_authority() == []
