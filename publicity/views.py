@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from surveys import ratelimit
 from surveys.models import Campaign, Unit
@@ -52,18 +52,22 @@ def _download(data: bytes | None, content_type: str, filename: str) -> HttpRespo
     return response
 
 
+@require_safe
 def chain_file(request):
     return _download(anchoring.chain_bytes(), "application/x-ndjson; charset=utf-8", "chain.jsonl")
 
 
+@require_safe
 def chain_signature(request):
     return _download(anchoring.signature_bytes(), "application/pkcs7-signature", "chain.jsonl.p7s")
 
 
+@require_safe
 def signing_certificate(request):
     return _download(anchoring.certificate_pem(), "application/x-pem-file", "signing-certificate.pem")
 
 
+@require_safe
 def notice_timestamp(request, pk: int):
     notice = get_object_or_404(Notice, pk=pk)
     return _download(selectors.notice_timestamp(notice), "application/octet-stream",

@@ -109,6 +109,12 @@ def test_the_chain_file_only_grows(published):
     assert after.startswith(before) and after.count(b"\n") == 2
 
 
+def test_the_record_files_are_read_only_urls(client, published):
+    for url in ("/notices/chain.jsonl", f"/notices/{published.pk}/timestamp.tsr", "/notices/chain.jsonl.p7s"):
+        assert client.post(url).status_code == 405, url
+    assert client.head("/notices/chain.jsonl").status_code == 200
+
+
 def test_no_chain_file_before_the_first_notice(client, db):
     assert client.get("/notices/chain.jsonl").status_code == 404
     assert client.get("/notices/chain.jsonl.p7s").status_code == 404
