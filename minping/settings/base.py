@@ -206,6 +206,8 @@ LOGGING = {
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes reports each reset at INFO; failures and lock-outs (WARNING) stay, and are audited.
+        "axes": {"level": "WARNING"},
     },
 }
 
