@@ -155,6 +155,8 @@ AXES_CLIENT_IP_CALLABLE = "surveys.ratelimit.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "surveys.signin.locked_out_response"
 AXES_VERBOSE = False
+# Counts live in the cache (AxesCacheHandler): the access-attempt tables stay empty, so no admin pages.
+AXES_ENABLE_ADMIN = False
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
