@@ -64,4 +64,4 @@ def server_error(request):
     exception is being handled, so sys.exc_info() names it)."""
     if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
         return _unavailable(request)
-    return error_response(request, 500, _("Something went wrong on our side; nothing was stored."))
+    return error_response(request, 500, _("Something went wrong on our side. Please try again later."))
