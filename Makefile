@@ -43,7 +43,6 @@ messages: $(VENV)/.installed
 
 demo: install
 	DEBUG=1 $(PYTHON) manage.py migrate --no-input -v0
-	DEBUG=1 $(PYTHON) manage.py createcachetable
 	DEBUG=1 $(PYTHON) manage.py collectstatic --no-input -v0
 	DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) $(PYTHON) manage.py seed_demo --if-empty
 	@# A self-signed certificate, so that the demo's published notices are signed (PAdES).
