@@ -8,6 +8,8 @@ questionnaire has; a well-shaped ballot with an unknown question gets its docume
 """
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -20,6 +22,17 @@ pytestmark = pytest.mark.django_db
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 EXAMPLES = 60  # per operation: bounded, so the suite stays fast
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_between_requests():
+    """What Django's test client does: the WSGI app closes the database connection after each request
+    (request_finished), which would end the test's transaction on PostgreSQL."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
