@@ -36,8 +36,11 @@ class BoundedJSONParser(JSONParser):
     """DRF's JSON parser with limits: the body's size (413), strict UTF-8, nesting depth (400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if stream is not None else b""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit
+        if stream is None:
+            raw = b""
+        else:
+            raw = stream.read() if limit is None else stream.read(limit + 1)  # one byte more tells "too large"
         if limit is not None and len(raw) > limit:
             raise BodyTooLarge(too_large_message())
         try:

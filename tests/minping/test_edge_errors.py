@@ -113,3 +113,9 @@ class TestInvalidUtf8Forms:
         url = reverse("publicity:objection", args=[current.campaign.slug])
         response = client.post(url, "text=异议&contact=".encode(), content_type="application/x-www-form-urlencoded")
         assert response.status_code in (200, 302) and Objection.objects.get().text == "异议"
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=None)
+def test_without_a_size_limit_bodies_are_read_whole(client, codes, residents):
+    response = client.post(ballot_url(codes[0]), {"answers": valid_answers(residents)}, content_type="application/json")
+    assert response.status_code == 201
