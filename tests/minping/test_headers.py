@@ -12,7 +12,10 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # except the staff preview, which alone allows inline style (publicity.views.staff_preview).
 PDF_ONLY = {"publicity/notice.html", "publicity/_method_note.html",
             "publicity/_chain_anchor.html", "surveys/slips.html"}
-INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle\s*=|\son[a-z]+\s*=", re.IGNORECASE)
+# Inline script (a data block, type="application/json" as json_script writes, is not run, so allowed),
+# <style>, style="" and on…="" handlers.
+INLINE = re.compile(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>|<style\b|<[a-z][^>]*\s(?:style|on[a-z]+)\s*=",
+                    re.IGNORECASE)
 
 
 def csp_directives(response) -> dict[str, str]:
@@ -34,6 +37,7 @@ def test_control_the_scan_sees_inline_code():
     assert INLINE.search('<p style="color:red">') and INLINE.search("<script>alert(1)</script>")
     assert INLINE.search('<button onclick="go()">') and INLINE.search("<style>p{}</style>")
     assert not INLINE.search('<script src="/static/x.js"></script>')
+    assert not INLINE.search('<script id="sheet" type="application/json">{"a": 1}</script>')
     assert not INLINE.search('<td class="num" data-style="x">')
 
 
