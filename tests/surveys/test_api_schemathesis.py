@@ -6,6 +6,8 @@ One check is left out: `positive_data_acceptance` ("a schema-valid body must get
 can say what shape a ballot has, not which question keys, units and options a campaign's
 questionnaire has; a well-shaped ballot with an unknown question gets its documented 400.
 """
+import zlib
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -46,8 +48,9 @@ def live_codes(residents):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_api_conforms_to_its_schema(case, live_codes):
-    if "code" in (case.path_parameters or {}) and hash(repr(case.body)) % 2 == 0:
-        case.path_parameters["code"] = live_codes[hash(repr(case.body)) % len(live_codes)]
+    pick = zlib.crc32(repr(case.body).encode())  # stable across runs, unlike hash()
+    if "code" in (case.path_parameters or {}) and pick % 2 == 0:  # half the cases reach a real ballot
+        case.path_parameters["code"] = live_codes[pick % len(live_codes)]
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
 
