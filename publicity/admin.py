@@ -73,7 +73,9 @@ class ObjectionAdmin(StaffOnlyMixin, admin.ModelAdmin):
     answered = ("status", "reply", "answered_at", "answered_by_label")
 
     def has_change_permission(self, request, obj=None):
-        return is_evaluation_staff(request.user)
+        # An answered objection is answered for good: shown read-only, and a re-save is refused (403)
+        # instead of reaching the service without a reply.
+        return is_evaluation_staff(request.user) and (obj is None or obj.is_open)
 
     def get_fields(self, request, obj=None):
         return self.filed + self.answered if obj is None or not obj.is_open else self.filed + ("status", "reply")

@@ -6,6 +6,8 @@ publishing from the page runs it inside the request (there is no job queue yet).
 """
 import hashlib
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -211,6 +213,9 @@ def _staff_render(request, campaign: str, kind: str, *, pdf: bool):
         return None
 
 
+# The preview is the PDF's template, whose styles are inline (WeasyPrint's page rules); only this
+# staff page allows inline styles, never inline script.
+@csp_update({"style-src": [UNSAFE_INLINE]})
 @login_required
 def staff_preview(request, campaign: str, kind: str):
     """The notice as HTML in the browser: the same template as the PDF."""

@@ -8,6 +8,7 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (checks registers itself; signals: role set-up after migrate)
+        from . import checks, signals, signin  # noqa: F401  (checks registers itself; signals: role set-up after migrate;
+        # signin: sign-ins audited)
 
         signals._clear_sheets_on_change()

@@ -1,7 +1,8 @@
-"""Per-client limits kept in Django's cache (shared between servers when the cache is).
+"""Per-client limits kept in Django's cache, which settings make shared by every process and server.
 
 Clients are told apart by a keyed hash of their address, which exists only in the cache and
-only for the length of the window: nothing about a client is ever written to the database.
+only for the length of the window: nothing about a client is ever written to the database
+(the database cache keeps the hash, never the address).
 """
 import hashlib
 import hmac
@@ -10,8 +11,23 @@ from django.conf import settings
 from django.core.cache import cache
 
 
+def client_address(request) -> str:
+    """The client's address: behind MINPING_TRUSTED_PROXIES proxies, the X-Forwarded-For entry that
+    many places from the end (each proxy appends the address it was reached from, so entries further
+    left were written by the client and prove nothing); with none, the peer's address."""
+    depth = settings.MINPING_TRUSTED_PROXIES
+    peer = request.META.get("REMOTE_ADDR", "")
+    if depth <= 0:
+        return peer
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if not forwarded:
+        return peer
+    # Fewer entries than proxies: the request passed fewer proxies; the first entry is the furthest seen.
+    return forwarded[-depth] if len(forwarded) >= depth else forwarded[0]
+
+
 def client_fingerprint(request, *, with_agent: bool = False) -> str:
-    parts = [request.META.get("REMOTE_ADDR", "")]
+    parts = [client_address(request)]
     if with_agent:
         parts.append(request.META.get("HTTP_USER_AGENT", ""))
     return hmac.new(settings.SECRET_KEY.encode(), "|".join(parts).encode(), hashlib.sha256).hexdigest()[:32]

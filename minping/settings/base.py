@@ -3,10 +3,12 @@
 `minping.settings.production` tightens these for deployment, `minping.settings.test`
 for the test suite.
 """
+import datetime as dt
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "axes",
+    "csp",
     "surveys",
     "scoring",
     "publicity",
@@ -55,14 +59,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "minping.middleware.NoStoreBallotsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "minping.middleware.RefuseInvalidUtf8Middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "minping.urls"
@@ -128,10 +138,34 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Sessions end after an idle hour: every request of a signed-in user moves the expiry on
+# (only staff and unit contacts sign in; voters never have a session).
+SESSION_COOKIE_AGE = env_int("MINPING_SESSION_IDLE_SECONDS", 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Sign-in throttling (django-axes): after 5 failures an account, and separately an address, is locked
+# out for 30 minutes (429); counted in the shared cache, so every app server sees the same count.
+# Failures, lock-outs and sign-ins are audit events (surveys.signin).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("MINPING_SIGNIN_FAILURES_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(seconds=env_int("MINPING_SIGNIN_LOCKOUT_SECONDS", 1800))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "surveys.ratelimit.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "surveys.signin.locked_out_response"
+AXES_VERBOSE = False
+# Counts live in the cache (AxesCacheHandler): the access-attempt tables stay empty, so no admin pages.
+AXES_ENABLE_ADMIN = False
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # JSON only: no browsable API (its pages carry inline script, and every error answers in JSON).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["minping.parsers.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "minping.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Minping API",
@@ -160,29 +194,45 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_codes": {"()": "surveys.logmask.MaskInvitationCodes"}},
-    "formatters": {"server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}},
+    "formatters": {
+        "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+        # Masks the finished line, so tracebacks of failed requests cannot carry a code either.
+        "masked": {"()": "surveys.logmask.MaskingFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_codes"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_codes"], "formatter": "masked"},
         "django.server": {"class": "logging.StreamHandler", "formatter": "server", "filters": ["mask_codes"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # gunicorn's loggers are left to gunicorn (`--access-logfile`, `--error-logfile`): configuring
+        # them here would replace its handlers. gunicorn.conf.py masks codes in what they write.
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes reports each reset at INFO; failures and lock-outs (WARNING) stay, and are audited.
+        "axes": {"level": "WARNING"},
     },
 }
 
 # The admin's name in the header, translated per request.
 ADMIN_SITE_HEADER = _("Minping evaluation office")
 
-# Limits for ballots (see README, "Limits"). The cache must be shared (e.g. Redis) when several
-# app servers run, or each server counts on its own.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "minping"}}
+# Limits (see README, "Limits") count in the cache, which must be shared by every process and server:
+# Redis when MINPING_REDIS_URL is set, else a table in the database (`manage.py createcachetable`).
+MINPING_REDIS_URL = env_str("MINPING_REDIS_URL")
+if MINPING_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": MINPING_REDIS_URL,
+                          "KEY_PREFIX": "minping"}}
+else:
+    # Culling drops arbitrary entries (and so resets limits) once the table holds MAX_ENTRIES.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "minping_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 200_000}}}
+# How many reverse proxies in front of the app servers append to X-Forwarded-For; the client's address
+# is the entry that many places from the end. 0: no proxy, the peer's address (REMOTE_ADDR) is the client.
+MINPING_TRUSTED_PROXIES = env_int("MINPING_TRUSTED_PROXIES", 0)
 MINPING_CODE_FAILURES_LIMIT = env_int("MINPING_CODE_FAILURES_LIMIT", 20)        # wrong codes per client …
 MINPING_CODE_FAILURES_WINDOW = env_int("MINPING_CODE_FAILURES_WINDOW", 600)     # … per 10 minutes
 MINPING_OPEN_BALLOTS_LIMIT = env_int("MINPING_OPEN_BALLOTS_LIMIT", 5)           # open-access ballots per client …
@@ -214,3 +264,30 @@ MINPING_OBJECTIONS_LIMIT = env_int("MINPING_OBJECTIONS_LIMIT", 5)             # 
 MINPING_OBJECTIONS_WINDOW = env_int("MINPING_OBJECTIONS_WINDOW", 3600)        # … per hour
 MINPING_VERIFY_LIMIT = env_int("MINPING_VERIFY_LIMIT", 60)                    # verification uploads per client …
 MINPING_VERIFY_WINDOW = env_int("MINPING_VERIFY_WINDOW", 3600)                # … per hour
+
+# --- Headers -------------------------------------------------------------------------------------
+# A strict Content-Security-Policy: scripts and styles only from our own static files (no inline
+# script, style or event handler in any page), nothing framed, forms post only to this site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# No page needs a device or a powerful browser feature.
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer", "microphone",
+    "midi", "payment", "usb", "serial", "hid", "bluetooth", "browsing-topics", "interest-cohort",
+)}
+# Ballot pages and the ballot API are never stored by a browser or a shared cache (Cache-Control: no-store).
+MINPING_NO_STORE_PREFIXES = ("/b/", "/c/", "/api/v1/ballots/")
+# How long a client is asked to wait (Retry-After, seconds) when the database cannot be reached.
+MINPING_RETRY_AFTER = env_int("MINPING_RETRY_AFTER", 30)

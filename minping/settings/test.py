@@ -10,3 +10,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="minping-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="minping-test-static-")
 MINPING_UPLOAD_DIR = tempfile.mkdtemp(prefix="minping-test-uploads-")
+# The test client's host and the one schemathesis calls the WSGI app with, besides the environment's.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "localhost"]  # noqa: F405

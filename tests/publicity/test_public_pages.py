@@ -12,7 +12,7 @@ from publicity.services import notice_publish
 
 
 @pytest.fixture(autouse=True)
-def _clear_limits():
+def _clear_limits(db):  # the limits count in the database cache
     cache.clear()
     yield
     cache.clear()

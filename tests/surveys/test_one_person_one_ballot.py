@@ -137,6 +137,7 @@ def test_on_postgresql_a_cast_is_two_statements_and_no_transaction(client, codes
     with CaptureQueriesContext(connection) as queries:
         response = client.post(f"/api/v1/ballots/{codes[0]}/", {"answers": answers}, content_type="application/json")
     assert response.status_code == 201
-    statements = [q["sql"] for q in queries.captured_queries]
+    # The rate limit's look-up in the shared cache (a table unless Redis is configured) is not the cast's.
+    statements = [q["sql"] for q in queries.captured_queries if "minping_cache" not in q["sql"]]
     assert len(statements) == 2 and statements[1].startswith("WITH consumed AS (UPDATE")
     assert Invitation.objects.filter(used=True).count() == PendingBallot.objects.count() == 1
