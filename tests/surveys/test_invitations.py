@@ -121,6 +121,19 @@ class TestAdmin:
         assert response.status_code == 200 and "至多还能发放 3 份" in response.content.decode()
         assert not Invitation.objects.exists()
 
+    def test_the_campaign_page_shows_turnout_per_group_from_the_spent_tags(self, client, staff, open_campaign):
+        from surveys.services import invitations_issue
+
+        from .conftest import valid_answers
+
+        residents = open_campaign.groups.get(key="residents")
+        codes = invitations_issue(group=residents, count=4, actor="tests")
+        assert client.post(f"/api/v1/ballots/{codes[2]}/", {"answers": valid_answers(residents)},
+                           content_type="application/json").status_code == 201
+        client.force_login(staff)
+        body = client.get(reverse("admin:surveys_campaign_change", args=[open_campaign.pk])).content.decode()
+        assert "已使用 / 已发放邀请码" in body and "1 / 4" in body
+
     def test_unit_contacts_cannot_issue(self, client, contact, open_campaign):
         client.force_login(contact)
         assert client.get(self.url(open_campaign)).status_code == 403
