@@ -162,11 +162,11 @@ def unit_dimension_means(*, campaign: Campaign, unit: Unit) -> list[dict]:
 
 
 def unit_comments(*, campaign: Campaign, unit: Unit, limit: int = 500) -> list[str]:
-    """Free-text answers of ballots that rated `unit`, in the (random) order of ballot ids."""
-    rated = BallotUnitScore.objects.filter(unit=unit, ballot__campaign=campaign).values("ballot_id")
+    """Free-text answers written about `unit` (per-unit text questions), in the (random) order of
+    ballot ids. A ballot's general comment is not about any one unit it rated: staff read it in
+    the export (`--with-comments`), never a unit's contact."""
     return list(
-        Answer.objects.filter(ballot__campaign=campaign, unit__isnull=True, question__kind=Question.Kind.TEXT,
-                              ballot_id__in=rated)
+        Answer.objects.filter(ballot__campaign=campaign, unit=unit, question__kind=Question.Kind.TEXT)
         .exclude(text="").order_by("ballot_id").values_list("text", flat=True)[:limit]
     )
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 
-from . import paper, resources, services
+from . import paper, resources, selectors, services
 from .ballots import pending_ballots_rating
 from .exports import write_codes
 from .models import (
@@ -236,8 +236,16 @@ class EvaluatorGroupInline(CampaignDraftOnlyInlineMixin, admin.StackedInline):
     autocomplete_fields = ("units",)
     fields = (
         ("key", "name", "order"), ("weight", "population_size", "access"), "units",
-        ("stratify_by", "poststratify_by", "rake_on"),
+        ("stratify_by", "poststratify_by", "rake_on"), "turnout",
     )
+    readonly_fields = ("turnout",)
+
+    @admin.display(description=gettext_lazy("invitations used / issued"))
+    def turnout(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        used, issued = selectors.invitation_turnout(group=obj)
+        return f"{used} / {issued}"
 
 
 class CensusMarginInline(CampaignDraftOnlyInlineMixin, admin.TabularInline):
@@ -376,8 +384,9 @@ class RosterEntryAdmin(AuditedImportExportAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("id", "campaign", "group", "created_on", "used", "used_on")
-    list_filter = ("campaign", "group", "used")
+    # Whether an invitation was used is not known without its code: turnout is per group (the group inline).
+    list_display = ("id", "campaign", "group", "created_on")
+    list_filter = ("campaign", "group")
     list_select_related = ("campaign", "group__campaign")
 
 

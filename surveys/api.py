@@ -1,6 +1,6 @@
 """The ballot API: GET the ballot of a code, POST the answers. Thin: the work is in surveys.ballots."""
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import ParseError
@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .ballots import (
+    IDEMPOTENCY_KEY_MAX,
     AnswerIn,
     BallotError,
     BallotInvalid,
@@ -71,6 +72,12 @@ ERRORS_OUT = inline_serializer("BallotErrors", {"errors": inline_serializer(
     "BallotErrorItem", {"question": serializers.CharField(allow_null=True), "unit": serializers.CharField(allow_null=True),
                         "message": serializers.CharField()}, many=True)})
 DETAIL_OUT = inline_serializer("Detail", {"detail": serializers.CharField()})
+RECEIPT_OUT = inline_serializer("Receipt", {"receipt": serializers.CharField()})
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description=f"Any unique string (1–{IDEMPOTENCY_KEY_MAX} characters, e.g. a UUID) chosen by the client for this "
+                "submission. Sending the same ballot again with the same key — because the answer to the first "
+                "attempt was lost — returns the first attempt's receipt with 200 instead of 409 “already used”.")
 
 
 def ballot_payload(sheet: BallotSheet) -> dict:
@@ -134,8 +141,10 @@ class BallotAPIView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    def _invitation(self, request, code: str):
-        """(The open, unused invitation of `code`, its group's sheet), or the Response that says why not."""
+    def _invitation(self, request, code: str, *, retry: bool = False):
+        """(The open, unused invitation of `code`, its group's sheet), or the Response that says why not.
+        With `retry` (a POST with an idempotency key) a used code goes on to the cast, which knows
+        whether this is a repeat of the ballot that used it."""
         if code_guessing_blocked(request):
             return None, _detail(_("Too many wrong codes from this connection. Try again later."), 429)
         try:
@@ -143,10 +152,10 @@ class BallotAPIView(APIView):
         except InvitationNotFound:
             count_code_failure(request)
             return None, _detail(_("Unknown invitation code."), status.HTTP_404_NOT_FOUND)
-        if invitation.used:
+        if invitation.used and not retry:
             return None, _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
         sheet = cached_ballot_sheet(invitation.group_id)
-        reason = campaign_refusal(sheet.campaign.id, known_open=invitation.campaign_open)
+        reason = None if invitation.used else campaign_refusal(sheet.campaign.id, known_open=invitation.campaign_open)
         if reason:
             return None, _detail(reason, status.HTTP_409_CONFLICT)
         return (invitation, sheet), None
@@ -159,26 +168,36 @@ class BallotAPIView(APIView):
         _invitation, sheet = found
         return Response(ballot_payload(sheet))
 
-    @extend_schema(request=BallotIn, responses={
-        201: inline_serializer("Receipt", {"receipt": serializers.CharField()}),
+    @extend_schema(request=BallotIn, parameters=[IDEMPOTENCY_KEY], responses={
+        201: RECEIPT_OUT,
+        200: OpenApiResponse(RECEIPT_OUT, description="a repeat (same Idempotency-Key, same answers) of a ballot "
+                                                      "already stored: its receipt again; nothing new was stored"),
         400: OpenApiResponse(ERRORS_OUT, description="the ballot is invalid; nothing was stored"),
         404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
     def post(self, request, code: str):
-        found, refusal = self._invitation(request, code)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
+            return Response({"errors": [BallotError(None, None, _("The Idempotency-Key header must have 1 to %(max)d "
+                                                                  "characters.") % {"max": IDEMPOTENCY_KEY_MAX}).as_dict()]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        found, refusal = self._invitation(request, code, retry=key is not None)
         if refusal:
             return refusal
         invitation, sheet = found
         try:
             answers = parse_answers(_body(request))
-            receipt = ballot_cast(sheet=sheet, answers=answers,
-                                  channel=Ballot.Channel.ONLINE, invitation=invitation)
+            receipt = ballot_cast(sheet=sheet, answers=answers, channel=Ballot.Channel.ONLINE,
+                                  invitation=invitation, idempotency_key=key)
         except BallotInvalid as invalid:
+            if invitation.used:   # a retry that is not the stored ballot: the code is used, whatever it says
+                return _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
             return Response({"errors": [e.as_dict() for e in invalid.errors]}, status=status.HTTP_400_BAD_REQUEST)
         except InvitationUsed:
             return _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
         except CampaignNotOpen as closed:
             return _detail(closed.reason, status.HTTP_409_CONFLICT)
-        return Response({"receipt": receipt}, status=status.HTTP_201_CREATED)
+        return Response({"receipt": receipt},
+                        status=status.HTTP_200_OK if receipt.repeated else status.HTTP_201_CREATED)
 
 
 @extend_schema(responses={200: inline_serializer("Ping", {"ok": serializers.BooleanField()})})

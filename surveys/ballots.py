@@ -5,6 +5,7 @@ The ballot page, the ballot API and the paper import all go through `validate_an
 """
 import contextlib
 import json
+import logging
 import math
 import secrets
 import time
@@ -13,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from .bulk import insert_parts, insert_rows
@@ -29,10 +32,13 @@ from .models import (
     Option,
     PendingBallot,
     Question,
+    SpentTag,
     Unit,
     WeightingCell,
 )
 from .scores import scale_score, weighted_unit_score
+
+logger = logging.getLogger(__name__)
 
 # --- What the caller gets back ---------------------------------------------------------------
 
@@ -209,8 +215,8 @@ def campaign_refusal(campaign_id: int, *, known_open: bool = False) -> str | Non
 # Casting a ballot is the one request that comes in bursts of hundreds a second. Building an ORM
 # query costs more than PostgreSQL takes to run it, so its queries are written in SQL here, each
 # once; everything else goes through the ORM. On PostgreSQL a cast with an invitation makes two
-# round trips: the code lookup, then one statement that consumes the invitation and inserts the
-# ballot. Elsewhere that statement is a transaction of an UPDATE and an INSERT.
+# round trips: the code lookup, then one statement that inserts the code's spent tag and the
+# ballot. Elsewhere that statement is a transaction of two INSERTs.
 
 def _campaign_open_sql(alias: str) -> tuple[str, list]:
     """An SQL condition, true while campaign `alias` takes ballots: campaign_closed_reason is None."""
@@ -223,27 +229,66 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+# --- Spent tags: a code's use, recorded so that only the server's secret ties it to the code -----
+# The invitation row is never written when its code is used: PostgreSQL would stamp it with the
+# cast's transaction id (xmin), the id the ballot's pending row carries too. Instead the cast inserts
+# a SpentTag, HMAC(SECRET_KEY, code), under a unique key in the ballot's statement. A database
+# administrator sees tags, invitations (unkeyed SHA-256 hashes of the codes) and pending ballots,
+# and can join tags to ballots, but not tags to invitations without both the codes and the secret.
+
+SPENT_SALT = "minping.surveys.spent-tag"
+RETRY_SALT = "minping.surveys.retry-tag"
+RECEIPT_SALT = "minping.surveys.receipt"
+
+
+def _keyed(salt: str, *parts: str, secret: str | None = None) -> bytes:
+    return salted_hmac(salt, "\x1f".join(parts), secret=secret, algorithm="sha256").digest()
+
+
+def spent_tags(code: str, code_hash: str) -> tuple[uuid.UUID, ...]:
+    """The tags that mark the (normalized) `code` used: under SECRET_KEY first — the one a cast
+    inserts — then under each of SECRET_KEY_FALLBACKS (a rotated key) and the tag of an invitation
+    used before spent tags (`legacy_tag`). Any of them means used."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return (*(uuid.UUID(bytes=_keyed(SPENT_SALT, code, secret=key)[:16]) for key in keys), legacy_tag(code_hash))
+
+
+def legacy_tag(code_hash: str) -> uuid.UUID:
+    """The spent tag migration 0010 gave invitations used before spent tags existed."""
+    return uuid.UUID(hex=code_hash[:32])
+
+
+def _db_uuid(value: uuid.UUID):
+    return value if connection.features.has_native_uuid_field else value.hex
+
+
 class InvitationFound(NamedTuple):
     pk: int
     group_id: int
     used: bool
     campaign_open: bool   # when it was looked up
+    code: str             # normalized; in memory only, for the keyed hashes
+    tags: tuple           # spent_tags(code): the first is the one a cast inserts
 
 
 def invitation_for_code(raw_code: str) -> InvitationFound:
     """The invitation a typed or scanned code belongs to; InvitationNotFound when there is none."""
     try:
-        code_hash = hash_code(normalize_code(raw_code))
+        code = normalize_code(raw_code)
     except InvalidCode:
         raise InvitationNotFound from None
+    code_hash = hash_code(code)
+    tags = spent_tags(code, code_hash)
     is_open, params = _campaign_open_sql("c")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT i.id, i.group_id, i.used, {is_open} FROM {_table(Invitation)} i "
-                       f"JOIN {_table(Campaign)} c ON c.id = i.campaign_id WHERE i.code_hash = %s", [*params, code_hash])
+        cursor.execute(f"SELECT i.id, i.group_id, EXISTS (SELECT 1 FROM {_table(SpentTag)} s "
+                       f"WHERE s.tag IN ({', '.join(['%s'] * len(tags))})), {is_open} FROM {_table(Invitation)} i "
+                       f"JOIN {_table(Campaign)} c ON c.id = i.campaign_id WHERE i.code_hash = %s",
+                       [*map(_db_uuid, tags), *params, code_hash])
         row = cursor.fetchone()
     if row is None:
         raise InvitationNotFound
-    return InvitationFound(row[0], row[1], bool(row[2]), bool(row[3]))
+    return InvitationFound(row[0], row[1], bool(row[2]), bool(row[3]), code, tags)
 
 
 def campaign_open_now(campaign_id: int) -> bool:
@@ -254,39 +299,45 @@ def campaign_open_now(campaign_id: int) -> bool:
     return bool(row and row[0])
 
 
-def _consume_statement(invitation_id: int, today: date) -> tuple[str, list]:
-    """The UPDATE that marks an invitation used if, and only if, it is unused and its campaign
-    takes ballots now: one atomic conditional statement.
+def _spend_statement(invitation: InvitationFound, campaign_id: int, retry_tag: uuid.UUID | None) -> tuple[str, list]:
+    """The INSERT of the code's spent tag if, and only if, no tag of the code exists and its
+    campaign takes ballots now: one atomic conditional statement.
 
-    Concurrent submissions with the same code all run it; the database lets exactly one of
-    them match `used = false` (PostgreSQL re-checks the condition after the row lock is
-    released; SQLite serialises writers), so exactly one ballot can follow.
+    Concurrent submissions with the same code all run it; the primary key lets exactly one of
+    them insert (PostgreSQL makes the others wait for it and then do nothing; SQLite serialises
+    writers), so exactly one ballot can follow. The earlier tags of the code (a rotated secret,
+    a legacy tag) are checked, never inserted.
     """
-    table = _table(Invitation)
+    table = _table(SpentTag)
+    tag, *earlier = invitation.tags
     is_open, params = _campaign_open_sql("c")
-    return (f"UPDATE {table} SET used = %s, used_on = %s WHERE id = %s AND used = %s "
-            f"AND EXISTS (SELECT 1 FROM {_table(Campaign)} c WHERE c.id = {table}.campaign_id AND {is_open})",
-            [True, connection.ops.adapt_datefield_value(today), invitation_id, False, *params])
+    return (f"INSERT INTO {table} (tag, group_id, retry_tag) SELECT %s, %s, %s "
+            f"WHERE EXISTS (SELECT 1 FROM {_table(Campaign)} c WHERE c.id = %s AND {is_open}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.tag IN ({', '.join(['%s'] * len(earlier))})) "
+            f"ON CONFLICT (tag) DO NOTHING",
+            [_db_uuid(tag), invitation.group_id, None if retry_tag is None else _db_uuid(retry_tag),
+             campaign_id, *params, *map(_db_uuid, earlier)])
 
 
-def _consume_invitation(invitation_id: int, today: date) -> bool:
-    """Run the consuming UPDATE (caller's transaction): was the invitation consumed?"""
-    sql, params = _consume_statement(invitation_id, today)
+def _spend(invitation: InvitationFound, campaign_id: int, retry_tag: uuid.UUID | None) -> bool:
+    """Run the spending INSERT (caller's transaction): was the code spent now?"""
+    sql, params = _spend_statement(invitation, campaign_id, retry_tag)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount == 1
 
 
-def _consume_and_insert(invitation_id: int, today: date, table: str, columns: str, values: tuple) -> bool:
-    """PostgreSQL: consume the invitation and insert the row in one statement, the INSERT taking
-    its one row from the UPDATE's (a data-modifying WITH). A statement is atomic on its own, so no
-    transaction is opened around it: one round trip instead of four (BEGIN, UPDATE, INSERT, COMMIT).
-    Was the invitation consumed (and the row inserted)?"""
-    consume, params = _consume_statement(invitation_id, today)
+def _spend_and_insert(invitation: InvitationFound, campaign_id: int, retry_tag: uuid.UUID | None,
+                      table: str, columns: str, values: tuple) -> bool:
+    """PostgreSQL: spend the code and insert the row in one statement, the pending ballot's INSERT
+    taking its one row from the spent tag's (a data-modifying WITH). A statement is atomic on its
+    own, so no transaction is opened around it: one round trip instead of four (BEGIN, INSERT,
+    INSERT, COMMIT). Was the code spent (and the row inserted)?"""
+    spend, params = _spend_statement(invitation, campaign_id, retry_tag)
     placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH consumed AS ({consume} RETURNING 1) "
-                       f"INSERT INTO {table} ({columns}) SELECT {placeholders} FROM consumed", [*params, *values])
+        cursor.execute(f"WITH spent AS ({spend} RETURNING 1) "
+                       f"INSERT INTO {table} ({columns}) SELECT {placeholders} FROM spent", [*params, *values])
         return cursor.rowcount == 1
 
 
@@ -464,39 +515,70 @@ def _missing_required(sheet: BallotSheet, given: set[tuple[str, str | None]]) ->
 
 # --- Casting ---------------------------------------------------------------------------------
 
+class Receipt(str):
+    """A receipt number; `repeated` when it answers a retry of a ballot stored before."""
+
+    repeated = False
+
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
 def ballot_cast(*, sheet: BallotSheet, answers: list[AnswerIn], channel: str, invitation: InvitationFound | None = None,
-                suspected_duplicate: bool = False) -> str:
+                suspected_duplicate: bool = False, idempotency_key: str | None = None) -> Receipt:
     """Validate and store one ballot; return a receipt number.
 
-    With an invitation, the invitation is consumed in the same transaction as the ballot is
-    inserted: both happen or neither. The ballot is stored as one PendingBallot row with its
-    answers packed; `ballots_settle` writes it out as a Ballot later, in another transaction.
-    The receipt is random and stored nowhere, so it says nothing about the ballot and cannot be
-    used to find it (or to prove a vote to anyone).
+    With an invitation, the code's spent tag is inserted in the same statement (PostgreSQL) or
+    transaction as the ballot: both happen or neither. The ballot is stored as one PendingBallot row
+    with its answers packed; `ballots_settle` writes it out as a Ballot later, in another transaction.
+
+    Without an `idempotency_key` the receipt is random and stored nowhere. With one (from the
+    submitting form or the API's Idempotency-Key header), the receipt is a keyed hash of the code and
+    the key, and the spent tag keeps a keyed hash of code, key and answers: sending the same ballot
+    with the same key again, because an answer was lost on the way, returns the same receipt
+    (`repeated`) instead of InvitationUsed. Nothing stored names the key or the receipt.
     """
     if sheet.group.access == EvaluatorGroup.Access.INVITATION and invitation is None and channel == Ballot.Channel.ONLINE:
         raise InvitationNotFound
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
+        raise ValueError(f"An idempotency key has 1 to {IDEMPOTENCY_KEY_MAX} characters.")
     clean = validate_answers(sheet, answers)
     today = timezone.localdate()
+    answers_text = packed_text(clean.answers)
     row = (uuid.uuid4(), sheet.campaign.id, sheet.group.id, channel, today, clean.profile, suspected_duplicate,
-           packed_text(clean.answers))
-    if not _store_pending(row, campaign_id=sheet.campaign.id, invitation=invitation, today=today):
+           answers_text)
+    retry = None
+    if invitation is not None and idempotency_key is not None:
+        retry = uuid.UUID(bytes=_keyed(RETRY_SALT, invitation.code, idempotency_key, answers_text)[:16])
+    if not _store_pending(row, campaign_id=sheet.campaign.id, invitation=invitation, retry_tag=retry):
+        if retry is not None and SpentTag.objects.filter(tag=invitation.tags[0], retry_tag=retry).exists():
+            return _receipt(invitation, idempotency_key, repeated=True)
         raise _refusal(sheet.campaign.id, invitation)
-    return format_receipt(secrets.token_hex(6))
+    return _receipt(invitation, idempotency_key if retry is not None else None)
+
+
+def _receipt(invitation: InvitationFound | None, idempotency_key: str | None, repeated: bool = False) -> Receipt:
+    digits = (_keyed(RECEIPT_SALT, invitation.code, idempotency_key).hex()[:12] if idempotency_key is not None
+              else secrets.token_hex(6))
+    receipt = Receipt(format_receipt(digits))
+    receipt.repeated = repeated
+    return receipt
 
 
 PENDING_COLUMNS = ("id", "campaign_id", "group_id", "channel", "received_on", "profile", "suspected_duplicate", "answers")
 
 
-def _store_pending(row: tuple, *, campaign_id: int, invitation: InvitationFound | None, today: date) -> bool:
-    """Insert the PendingBallot `row` if its invitation can be consumed now (consuming it), or,
-    without an invitation, if its campaign takes ballots now: both or neither. False: neither."""
+def _store_pending(row: tuple, *, campaign_id: int, invitation: InvitationFound | None,
+                   retry_tag: uuid.UUID | None) -> bool:
+    """Insert the PendingBallot `row` if its code can be spent now (spending it), or, without an
+    invitation, if its campaign takes ballots now: both or neither. False: neither."""
     if invitation is not None and connection.vendor == "postgresql":
         # Inside a caller's transaction a savepoint keeps a failing statement from aborting all of it.
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
-            return _consume_and_insert(invitation.pk, today, *insert_parts(PendingBallot, PENDING_COLUMNS, row))
+            return _spend_and_insert(invitation, campaign_id, retry_tag,
+                                     *insert_parts(PendingBallot, PENDING_COLUMNS, row))
     with transaction.atomic():
-        accepted = (_consume_invitation(invitation.pk, today) if invitation is not None
+        accepted = (_spend(invitation, campaign_id, retry_tag) if invitation is not None
                     else campaign_open_now(campaign_id))
         if accepted:
             insert_rows(PendingBallot, PENDING_COLUMNS, [row])
@@ -504,11 +586,11 @@ def _store_pending(row: tuple, *, campaign_id: int, invitation: InvitationFound 
 
 
 def _refusal(campaign_id: int, invitation: InvitationFound | None) -> Exception:
-    """Why the invitation could not be consumed (or the campaign took no ballot): the exception to raise."""
+    """Why the code could not be spent (or the campaign took no ballot): the exception to raise."""
     reason = campaign_refusal(campaign_id)
     if reason:
         return CampaignNotOpen(reason)
-    if invitation is not None and Invitation.objects.filter(pk=invitation.pk, used=True).exists():
+    if invitation is not None and SpentTag.objects.filter(tag__in=invitation.tags).exists():
         return InvitationUsed()
     # The campaign opened a moment after the check: nothing was stored, the same ballot may be sent again.
     return CampaignNotOpen(_("This evaluation is not open at this moment. Please try again."))
@@ -576,30 +658,84 @@ def _unit_scores(ballot_id, sheet: BallotSheet, answers: list[tuple], cell: str)
 # --- Settling: pending ballots → Ballot, Answer and BallotUnitScore rows ------------------------
 
 SETTLE_BATCH = 500
+SETTLE_MIN_BATCH = 20
 
 
-def ballots_settle(*, campaign_id: int | None = None, batch_size: int = SETTLE_BATCH, min_batch: int = 1) -> int:
+def ballots_settle(*, campaign_id: int | None = None, batch_size: int = SETTLE_BATCH,
+                   min_batch: int = SETTLE_MIN_BATCH) -> int:
     """Write out the pending ballots of one campaign (or of all): return how many.
 
-    With `min_batch`, fewer ballots than that are left pending rather than written on their own:
-    the rows a transaction writes share its id, so a batch of one would stand out.
+    The rows a transaction writes share its id (PostgreSQL's xmin), so ballots written together
+    cannot be told apart by it, and a batch of one would stand out. So no batch is smaller than
+    `min_batch`, and while a campaign takes ballots `min_batch` of its pending ballots, chosen by
+    their random ids, are kept back: the last batch, when the campaign no longer takes ballots, is
+    then not smaller either (unless the whole campaign had fewer ballots). `min_batch=1` writes
+    every pending ballot now, one alone if need be (tests).
 
     Each batch is one transaction that claims its pending rows by deleting them, so concurrent
     settlers never write a ballot twice: PostgreSQL skips rows another settler has locked, and
     the rows of a campaign that is being scored (its row locked by `scoring`), SQLite lets one
     writer at a time. Rows are claimed in the order of their random ids and written shuffled,
     each ballot under a new random id: neither ids nor the order of rows follow the order of
-    casting beyond the batch a ballot was settled in.
+    casting beyond the batch a ballot was settled in. On PostgreSQL the pending table is vacuumed
+    once the transaction commits, so the deleted rows' versions leave the table's pages.
     """
+    settled = 0
+    for campaign in _campaigns_with_pending(campaign_id):
+        settled += _settle_campaign(campaign, batch_size=batch_size, min_batch=min_batch)
+    if settled:
+        transaction.on_commit(vacuum_pending)
+    return settled
+
+
+def _campaigns_with_pending(campaign_id: int | None) -> list[int]:
+    if campaign_id is not None:
+        return [campaign_id]
+    return list(PendingBallot.objects.order_by().values_list("campaign_id", flat=True).distinct())
+
+
+def _settle_campaign(campaign_id: int, *, batch_size: int, min_batch: int) -> int:
     settled = 0
     while True:
         with transaction.atomic():
-            claimed = _claim_pending(campaign_id, batch_size)
-            if len(claimed) < max(min_batch, 1):
-                transaction.set_rollback(True)   # too few to write together: they stay pending
+            pending = PendingBallot.objects.filter(campaign_id=campaign_id).count()
+            closing = not campaign_open_now(campaign_id)
+            size = settle_batch_size(pending, closing=closing, batch_size=batch_size, min_batch=min_batch)
+            claimed = _claim_pending(campaign_id, size) if size else []
+            # Other settlers hold some rows (or scoring holds the campaign): never a batch below the
+            # minimum, unless it is all there is of a campaign that no longer takes ballots.
+            if not claimed or len(claimed) < min(min_batch, pending if closing else min_batch):
+                transaction.set_rollback(True)
                 return settled
             _write_settled(claimed)
         settled += len(claimed)
+
+
+def settle_batch_size(pending: int, *, closing: bool, batch_size: int, min_batch: int) -> int:
+    """How many of a campaign's `pending` ballots the next batch takes (0: none for now).
+
+    While the campaign takes ballots, `min_batch` stay back (when min_batch > 1) and no batch is
+    smaller than `min_batch`. Once it no longer does (closing), all are written, in batches of
+    equal size (within one) so that the last is not a small remainder.
+    """
+    if closing:
+        batches = -(-pending // batch_size)
+        return -(-pending // batches) if pending else 0
+    available = pending - (min_batch if min_batch > 1 else 0)
+    return min(batch_size, available) if available >= min_batch else 0
+
+
+def vacuum_pending() -> None:
+    """VACUUM the pending table (PostgreSQL, outside any transaction): the row versions that
+    settling deleted, with their answers and transaction ids, are removed from its pages (and an
+    emptied table is truncated). Until then anyone reading the files could still see them."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {_table(PendingBallot)}")
+    except DatabaseError as error:   # settling is done; a vacuum that could not run is retried next time
+        logger.warning("VACUUM of the pending ballots failed: %s", error)
 
 
 class _Pending(NamedTuple):
@@ -611,10 +747,10 @@ class _Pending(NamedTuple):
     answers: list
 
 
-def _claim_pending(campaign_id: int | None, limit: int) -> list[_Pending]:
-    """Delete up to `limit` pending ballots (of one campaign) and return them."""
+def _claim_pending(campaign_id: int, limit: int) -> list[_Pending]:
+    """Delete up to `limit` pending ballots of one campaign and return them."""
     table, campaigns = _table(PendingBallot), _table(Campaign)
-    where, params = ("WHERE p.campaign_id = %s", [campaign_id]) if campaign_id is not None else ("", [])
+    where, params = "WHERE p.campaign_id = %s", [campaign_id]
     lock = (" FOR UPDATE OF p SKIP LOCKED FOR SHARE OF c SKIP LOCKED"
             if connection.features.has_select_for_update_skip_locked else "")
     # MATERIALIZED: the claim runs once. As a plain `IN (subquery)` the planner may rescan it for

@@ -72,6 +72,7 @@ COMMENTS = (
     "办事流程还可以再简化。", "工作人员态度很好，点赞！", "希望延长周末办公时间。", "小区停车难问题希望重视。",
     "网上办理很方便。", "电话经常打不通。", "老旧小区改造进度慢。", "窗口排队时间太长。",
 )
+UNIT_COMMENTS = ("材料一次告知，很省心。", "咨询电话没人接。", "窗口人员业务熟练。", "回复群众诉求太慢。")
 AGE_SHARES = {"18-34": 0.30, "35-59": 0.45, "60+": 0.25}
 SEX_SHARES = {"M": 0.505, "F": 0.495}
 AGE_EFFECT = {"18-34": -6.0, "35-59": 0.0, "60+": 5.0}
@@ -256,7 +257,8 @@ class _Simulator:
         self.overall = next(q for q in self.per_unit if not q.is_dimension)
         self.dimensions = [q for q in self.per_unit if q.is_dimension]
         self.profile = {q.key: q for q in self.questions if not q.per_unit and q.kind == Question.Kind.CHOICE}
-        self.comment = next((q for q in self.questions if q.kind == Question.Kind.TEXT), None)
+        self.comment = next((q for q in self.questions if q.kind == Question.Kind.TEXT and not q.per_unit), None)
+        self.unit_comment = next((q for q in self.questions if q.kind == Question.Kind.TEXT and q.per_unit), None)
         self.options = {q.id: {o.value: o for o in q.options.all()} for q in self.questions}
         units = city.street_offices + city.communities + city.windows + city.organs
         # Each unit's true quality, and each dimension's deviation from it.
@@ -359,6 +361,8 @@ class _Simulator:
                 value = latent + self.dim_effect[(unit.id, question.id)] + rng.normal(0, 6)
                 pairs.append(self._grade(ballot, unit, question, value))
         self.pending_scores.append((ballot, group.id, unit.id, weighted_unit_score(pairs), cell))
+        if self.unit_comment is not None and rng.random() < 0.01:
+            self._answer(ballot, self.unit_comment, unit, text=UNIT_COMMENTS[int(rng.integers(len(UNIT_COMMENTS)))])
 
     def _grade(self, ballot: Ballot, unit: Unit, question: Question, latent: float) -> tuple[float, float]:
         value = next(v for cut, v in GRADE_CUTS if latent >= cut)

@@ -376,24 +376,42 @@ class CensusMargin(models.Model):
 
 
 class Invitation(models.Model):
-    """A one-time code. Only its hash is stored; nothing links it to the ballot it was used for."""
+    """A one-time code. Only its hash is stored, and nothing about its use: the cast never writes
+    this row (a SpentTag marks the code used), so neither the row's transaction id nor its place
+    on disk changes when it is used. Issued in random order, so its id says nothing about whom it
+    was printed for."""
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="invitations")
     group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="invitations")
     code_hash = models.CharField(_("code hash"), max_length=64, unique=True, editable=False)
     created_on = models.DateField(_("issued on"), auto_now_add=True)
-    used = models.BooleanField(_("used"), default=False, editable=False)
-    used_on = models.DateField(_("used on"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        constraints = [
-            models.CheckConstraint(condition=Q(used=True) | Q(used_on__isnull=True), name="invitation_used_on_only_if_used"),
-        ]
 
     def __str__(self):
         return f"{self.group} #{self.pk}"
+
+
+class SpentTag(models.Model):
+    """The mark that an invitation code was used: a keyed hash of the code, HMAC(server secret, code).
+
+    Inserted in the same statement as the ballot's PendingBallot row, under this primary key: one
+    ballot per code, atomically. Without the server's secret the tag cannot be matched to an
+    invitation, whose row holds another, unkeyed hash of the code. `retry_tag` (a keyed hash of the
+    code, the submission's idempotency key and its answers) lets a retried submission get its
+    receipt back. Turnout per group is the count of these rows.
+    """
+
+    # 128 bits of the HMAC-SHA256 as a UUID column: 16 bytes in PostgreSQL's index, not 64 characters.
+    tag = models.UUIDField(_("tag"), primary_key=True, editable=False)
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
+    retry_tag = models.UUIDField(_("retry tag"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("spent tag")
+        verbose_name_plural = _("spent tags")
 
 
 class Ballot(models.Model):
@@ -431,12 +449,12 @@ class Ballot(models.Model):
 class PendingBallot(models.Model):
     """A ballot cast online, waiting to be written out as a Ballot with its Answer and score rows.
 
-    Casting stores this one row in the invitation's transaction: writing a ballot's ~250 answer
-    and score rows (each with its foreign-key checks) would cost it twenty times a trivial
-    request. `surveys.ballots.ballots_settle` turns pending rows into ballots in shuffled batches
-    and deletes them. It is also what keeps ballot and invitation apart in the database: a row
-    written in the invitation's transaction carries that transaction's id (PostgreSQL's xmin),
-    so the Ballot row is written later, in another transaction, under a new random id.
+    Casting stores this one row in the statement that inserts the code's SpentTag: writing a
+    ballot's ~250 answer and score rows (each with its foreign-key checks) would cost it twenty
+    times a trivial request. `surveys.ballots.ballots_settle` turns pending rows into ballots in
+    shuffled batches, deletes them and vacuums this table. The row shares its transaction id
+    (PostgreSQL's xmin) with its spent tag, which only the server's secret ties to a code; the
+    Ballot row is written later, in another transaction, under a new random id.
     The ballot is complete from the moment it is cast: settling changes its form, not its content.
     """
 

@@ -3,6 +3,7 @@
 Every function here is keyword-only, runs in one transaction, and records an audit event
 in that transaction.
 """
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -194,7 +195,8 @@ def questionnaire_create_standard(*, name: str, actor, districts: list[tuple[str
     """The built-in "standard satisfaction evaluation" questionnaire (标准满意度测评).
 
     An overall grade per unit (weight 0.5) and five dimensions (0.1 each), five grades from
-    非常满意 (100) to 非常不满意 (0); profile questions district, age band and sex; a comment box.
+    非常满意 (100) to 非常不满意 (0), and a comment box per unit (folded with the dimensions); profile
+    questions district, age band and sex; a general comment box (read by staff only).
     Everything stays editable until a campaign using it opens. `districts` are (value, label)
     pairs; by default the district regions in the database.
     """
@@ -229,6 +231,12 @@ def questionnaire_create_standard(*, name: str, actor, districts: list[tuple[str
             questionnaire, next(order), key="comments", text="意见和建议", kind=Question.Kind.TEXT,
             required=False, max_length=1000,
         )
+        # A comment about one unit goes to that unit (its contact reads it); the general one only to
+        # staff. Added last, so the other questions keep their places.
+        _add_question(
+            questionnaire, next(order), key="unit_comment", text="对该单位的意见和建议", kind=Question.Kind.TEXT,
+            per_unit=True, required=False, is_dimension=True, max_length=500,
+        )
         audit_record(actor=actor, action="questionnaire.create_standard", obj=questionnaire)
     return questionnaire
 
@@ -252,11 +260,14 @@ MAX_INVITATIONS_PER_CALL = 100_000
 def invitations_issue(*, group, count: int, actor) -> list[str]:
     """Create `count` one-time codes for `group` and return them — the only time they exist.
 
-    Only their hashes are stored. The audit event records how many were issued, never a code.
+    Only their hashes are stored, in another (random) order than the codes are returned in: the
+    caller prints them in its own order (a roster's by name), and the ids and places of the rows
+    must not follow it. A group with a known population gets no more invitations than it has
+    people. The audit event records how many were issued, never a code.
     """
     from .bulk import insert_rows
     from .codes import generate_code, hash_code, normalize_code
-    from .models import Invitation
+    from .models import EvaluatorGroup, Invitation
 
     if not 1 <= count <= MAX_INVITATIONS_PER_CALL:
         raise ValueError(_("The number of invitations must be from 1 to %(max)d.") % {"max": MAX_INVITATIONS_PER_CALL})
@@ -265,12 +276,28 @@ def invitations_issue(*, group, count: int, actor) -> list[str]:
     if group.campaign.status not in (Status.DRAFT, Status.OPEN):
         raise ValueError(_("Invitations can only be issued before or during the evaluation."))
     codes = [generate_code() for _ in range(count)]
+    hashes = [hash_code(normalize_code(code)) for code in codes]
+    stored_order(hashes)
     today = timezone.localdate()
     with transaction.atomic():
-        insert_rows(Invitation, ("campaign_id", "group_id", "code_hash", "created_on", "used"),
-                    ((group.campaign_id, group.pk, hash_code(normalize_code(code)), today, False) for code in codes))
+        locked = EvaluatorGroup.objects.select_for_update().get(pk=group.pk)   # one issue at a time per group
+        issued = Invitation.objects.filter(group=locked).count()
+        if locked.population_size is not None and issued + count > locked.population_size:
+            raise ValueError(
+                _("Group “%(group)s” has %(population)d people and %(issued)d invitations already: "
+                  "at most %(left)d more can be issued.")
+                % {"group": locked.name, "population": locked.population_size, "issued": issued,
+                   "left": max(locked.population_size - issued, 0)})
+        insert_rows(Invitation, ("campaign_id", "group_id", "code_hash", "created_on"),
+                    [(group.campaign_id, group.pk, code_hash, today) for code_hash in hashes])
         audit_record(actor=actor, action="invitation.issue", obj=group, data={"count": count})
     return codes
+
+
+def stored_order(rows: list) -> None:
+    """Shuffle, in place, rows about to be stored (a cryptographic generator: the order must not be
+    guessable from the returned one)."""
+    secrets.SystemRandom().shuffle(rows)
 
 
 def ballot_url(code: str) -> str:

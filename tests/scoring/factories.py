@@ -56,7 +56,7 @@ def scored_campaign_data(seed: int = 1) -> Campaign:
         if rng.random() < 0.6:
             answers.append(AnswerIn("overall", organs[0].code, _grade(rng, 2.0)))
         if i % 9 == 0:
-            answers.append(AnswerIn("comments", None, f"意见{i}"))
+            answers.append(AnswerIn("unit_comment", office.code, f"意见{i}"))
         _cast(sheet, answers, day)
 
     sheet = ballot_sheet(delegates)

@@ -9,7 +9,7 @@ from scipy import stats
 
 from surveys.ballots import ballots_settle
 from surveys.logmask import MaskInvitationCodes, mask_codes
-from surveys.models import Answer, Ballot, BallotUnitScore, Invitation, PendingBallot, WeightingCell
+from surveys.models import Answer, Ballot, BallotUnitScore, Invitation, PendingBallot, SpentTag, WeightingCell
 
 from .conftest import valid_answers
 
@@ -24,15 +24,15 @@ def test_ballot_has_no_link_to_an_invitation_or_a_person():
 
 
 def test_ballot_keeps_no_time_finer_than_the_date():
-    for model in (PendingBallot, Ballot, Answer, BallotUnitScore, WeightingCell, Invitation):
+    for model in (PendingBallot, Ballot, Answer, BallotUnitScore, WeightingCell, Invitation, SpentTag):
         kinds = {f.get_internal_type() for f in model._meta.concrete_fields}
         assert not kinds & {"DateTimeField", "TimeField"}, model
 
 
-def test_invitation_keeps_only_whether_and_on_which_date_it_was_used():
-    fields = {f.name: f for f in Invitation._meta.concrete_fields}
-    assert set(fields) == {"id", "campaign", "group", "code_hash", "created_on", "used", "used_on"}
-    assert isinstance(fields["used_on"], models.DateField)
+def test_an_invitation_records_nothing_about_its_use_and_a_spent_tag_nothing_about_the_invitation():
+    assert {f.name for f in Invitation._meta.concrete_fields} == {"id", "campaign", "group", "code_hash", "created_on"}
+    assert {f.name for f in SpentTag._meta.concrete_fields} == {"tag", "group", "retry_tag"}
+    assert not any(f.related_model is Invitation for f in SpentTag._meta.get_fields())
 
 
 def test_ballot_keys_are_random_uuid4():
@@ -51,9 +51,7 @@ def test_the_order_of_use_of_invitations_cannot_be_matched_to_the_order_of_ballo
                    for a in valid_answers(residents)]
         assert client.post(f"/api/v1/ballots/{codes[index]}/", {"answers": answers},
                            content_type="application/json").status_code == 201
-    # All invitations carry the same date: their order of use is not recorded.
-    assert Invitation.objects.filter(used=True).values("used_on").distinct().count() == 1
-    ballots_settle()
+    ballots_settle(min_batch=1)
     # Ballots listed in their natural order (random ids) do not follow the order of submission,
     # and neither do their answers' ids, which settling gives out shuffled.
     comments = Answer.objects.filter(question__key="comments")

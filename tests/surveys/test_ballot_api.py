@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from surveys.ballots import ballots_settle
-from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Invitation, PendingBallot
+from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, PendingBallot, SpentTag
 from surveys.services import invitations_issue
 
 from .conftest import VALIDATION_RULES, break_ballot, stored_ballots, valid_answers
@@ -62,7 +62,7 @@ class TestPost:
         assert pending.group == residents and pending.channel == "online"
         assert len(json.loads(pending.answers)) == len(valid_answers(residents))
         assert not Ballot.objects.exists() and not Answer.objects.exists()
-        assert ballots_settle() == 1 and not PendingBallot.objects.exists()
+        assert ballots_settle(min_batch=1) == 1 and not PendingBallot.objects.exists()
         ballot = Ballot.objects.get()
         assert ballot.id != pending.id   # a new random id, written in another transaction
         assert ballot.group == residents and ballot.channel == "online"
@@ -73,7 +73,7 @@ class TestPost:
         # The first unit got overall 4 (80, weight 0.5) and attitude 5 (100, weight 0.1).
         first = residents.units.order_by("code").first()
         assert BallotUnitScore.objects.get(ballot=ballot, unit=first).score == pytest.approx((40 + 10) / 0.6)
-        assert Invitation.objects.filter(used=True).count() == 1
+        assert SpentTag.objects.count() == 1
 
     def test_a_used_code_answers_409_and_stores_nothing_more(self, client, codes, residents):
         assert post(client, codes[0], valid_answers(residents)).status_code == 201
@@ -91,7 +91,7 @@ class TestPost:
         Campaign.objects.filter(pk=residents.campaign_id).update(status=status)
         response = post(client, codes[0], valid_answers(residents))
         assert response.status_code == 409 and "评议" in response.json()["detail"]
-        assert stored_ballots() == 0 and not Invitation.objects.filter(used=True).exists()
+        assert stored_ballots() == 0 and not SpentTag.objects.exists()
 
     def test_past_closing_time_answers_409(self, client, codes, residents):
         import datetime as dt
@@ -110,7 +110,7 @@ class TestPost:
         assert {"question": question, "unit": unit} in [{"question": e["question"], "unit": e["unit"]} for e in errors]
         assert all(e["message"] for e in errors)
         assert stored_ballots() == 0 and Answer.objects.count() == 0
-        assert not Invitation.objects.filter(used=True).exists()
+        assert not SpentTag.objects.exists()
 
     def test_all_problems_are_listed_at_once(self, client, codes, residents):
         answers = [a for a in valid_answers(residents) if a["question"] not in ("age", "sex")]

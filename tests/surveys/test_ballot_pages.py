@@ -5,7 +5,7 @@ from django.test import override_settings
 
 from surveys.ballot_page import field_name
 from surveys.ballots import ballots_settle
-from surveys.models import Answer, EvaluatorGroup, Invitation, PendingBallot
+from surveys.models import Answer, EvaluatorGroup, PendingBallot, SpentTag
 
 from .conftest import VALIDATION_RULES, break_ballot, stored_ballots, valid_answers
 
@@ -57,8 +57,8 @@ class TestBallotPage:
         response = client.post(f"/b/{codes[0]}/", form_data(valid_answers(residents)))
         assert response.status_code == 201
         assert "回执" in response.content.decode()
-        assert PendingBallot.objects.count() == 1 and Invitation.objects.get(used=True)
-        assert ballots_settle() == 1 and Answer.objects.count() == len(valid_answers(residents))
+        assert PendingBallot.objects.count() == 1 and SpentTag.objects.get()
+        assert ballots_settle(min_batch=1) == 1 and Answer.objects.count() == len(valid_answers(residents))
 
     def test_a_used_invitation_says_so(self, client, codes, residents):
         client.post(f"/b/{codes[0]}/", form_data(valid_answers(residents)))
@@ -77,7 +77,7 @@ class TestBallotPage:
         context = response.context
         assert any(e["message"] for e in context["error_summary"])
         assert 'class="error-summary"' in response.content.decode()
-        assert stored_ballots() == 0 and not Invitation.objects.filter(used=True).exists()
+        assert stored_ballots() == 0 and not SpentTag.objects.exists()
 
     def test_a_missing_required_answer_is_named_and_the_other_answers_are_kept(self, client, codes, residents):
         answers, _where = break_ballot("required per-unit question missing for a rated unit", residents)

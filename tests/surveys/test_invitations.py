@@ -27,7 +27,7 @@ class TestCommand:
         assert len(rows) == 7 and len({r["code"] for r in rows}) == 7
         for row in rows:
             assert row["url"] == f"https://pingyi.example.gov.cn/b/{row['code']}/"
-            assert Invitation.objects.filter(code_hash=hash_code(normalize_code(row["code"])), used=False).exists()
+            assert Invitation.objects.filter(code_hash=hash_code(normalize_code(row["code"]))).exists()
         stored = " ".join(Invitation.objects.values_list("code_hash", flat=True))
         assert not any(normalize_code(r["code"]) in stored for r in rows)
 
@@ -64,6 +64,31 @@ class TestCommand:
             call_command("issue_invitations", "open-2026", "--group", "delegates", "--count", "1",
                          "--out", str(tmp_path / "c.csv"))
 
+    def test_no_more_invitations_than_the_group_has_people(self, open_campaign, tmp_path):
+        open_campaign.groups.filter(key="delegates").update(population_size=5)
+        args = ["open-2026", "--group", "delegates", "--count"]
+        call_command("issue_invitations", *args, "3", "--out", str(tmp_path / "a.csv"), stdout=io.StringIO())
+        with pytest.raises(CommandError, match="共有 5 人，已发放 3 份邀请：至多还能发放 2 份"):
+            call_command("issue_invitations", *args, "3", "--out", str(tmp_path / "b.csv"))
+        assert Invitation.objects.count() == 3 and not (tmp_path / "b.csv").exists()
+        call_command("issue_invitations", *args, "2", "--out", str(tmp_path / "c.csv"), stdout=io.StringIO())
+        assert Invitation.objects.count() == 5
+
+
+class TestService:
+    def test_issuing_beyond_the_population_is_refused_in_english_too(self, open_campaign):
+        from django.utils import translation
+
+        from surveys.services import invitations_issue
+
+        group = open_campaign.groups.get(key="delegates")
+        group.population_size = 2
+        group.save()
+        with translation.override("en"), pytest.raises(ValueError, match="has 2 people and 0 invitations already: "
+                                                                         "at most 2 more can be issued"):
+            invitations_issue(group=group, count=3, actor="tests")
+        assert not Invitation.objects.exists()
+
 
 class TestAdmin:
     def url(self, campaign):
@@ -86,6 +111,28 @@ class TestAdmin:
         response = client.post(self.url(open_campaign), {"group": group.pk, "count": 0})
         assert response.status_code == 200 and "errorlist" in response.content.decode()
         assert not Invitation.objects.exists()
+
+    def test_more_than_the_population_shows_the_form_again_with_the_reason(self, client, staff, open_campaign):
+        client.force_login(staff)
+        group = open_campaign.groups.get(key="delegates")
+        group.population_size = 3
+        group.save()
+        response = client.post(self.url(open_campaign), {"group": group.pk, "count": 4})
+        assert response.status_code == 200 and "至多还能发放 3 份" in response.content.decode()
+        assert not Invitation.objects.exists()
+
+    def test_the_campaign_page_shows_turnout_per_group_from_the_spent_tags(self, client, staff, open_campaign):
+        from surveys.services import invitations_issue
+
+        from .conftest import valid_answers
+
+        residents = open_campaign.groups.get(key="residents")
+        codes = invitations_issue(group=residents, count=4, actor="tests")
+        assert client.post(f"/api/v1/ballots/{codes[2]}/", {"answers": valid_answers(residents)},
+                           content_type="application/json").status_code == 201
+        client.force_login(staff)
+        body = client.get(reverse("admin:surveys_campaign_change", args=[open_campaign.pk])).content.decode()
+        assert "已使用 / 已发放邀请码" in body and "1 / 4" in body
 
     def test_unit_contacts_cannot_issue(self, client, contact, open_campaign):
         client.force_login(contact)

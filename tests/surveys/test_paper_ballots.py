@@ -69,7 +69,8 @@ class TestTemplate:
         assert keys[:5] == ["district", "age", "sex", "recommend", "channels"]
         assert keys[5:5 + 6] == [f"{units[0]}:{q}" for q in
                                  ("overall", "attitude", "efficiency", "lawful", "integrity", "conduct")]
-        assert keys[-1] == "comments" and len(keys) == 3 + 2 + len(units) * 6 + 1  # + recommend, channels
+        assert keys[5 + 6] == f"{units[0]}:unit_comment"   # a comment about the unit, after its grades
+        assert keys[-1] == "comments" and len(keys) == 3 + 2 + len(units) * 7 + 1  # + recommend, channels
         labels = [c.value for c in sheet[2]]
         assert labels[0].startswith("您居住的区") and "总体满意度" in labels[5]
         lists = {rng: v.formula1 for v in sheet.data_validations.dataValidation for rng in v.sqref.ranges}

@@ -41,7 +41,7 @@ def answer_rows(ballot_ids) -> list[tuple]:
 def test_a_settled_ballot_has_the_rows_a_paper_import_of_the_same_answers_writes(client, residents):
     """Two write paths, one result: online (packed, then settled) and a batch (paper imports)."""
     cast(client, residents)
-    assert ballots_settle() == 1
+    assert ballots_settle(min_batch=1) == 1
     online = Ballot.objects.get()
     sheet = surveys.ballots.ballot_sheet(residents)
     batch = BallotBatch(sheet)
@@ -57,15 +57,15 @@ def test_a_settled_ballot_has_the_rows_a_paper_import_of_the_same_answers_writes
 
 def test_settling_twice_writes_nothing_more(client, residents):
     cast(client, residents, 3)
-    assert ballots_settle() == 3
+    assert ballots_settle(min_batch=1) == 3
     answers, scores = Answer.objects.count(), BallotUnitScore.objects.count()
-    assert ballots_settle() == 0
+    assert ballots_settle(min_batch=1) == 0
     assert (Answer.objects.count(), BallotUnitScore.objects.count()) == (answers, scores)
 
 
 def test_settling_in_small_batches_settles_every_ballot(client, residents):
     cast(client, residents, 5)
-    assert ballots_settle(batch_size=2) == 5
+    assert ballots_settle(batch_size=2, min_batch=1) == 5
     assert not PendingBallot.objects.exists()
     assert Answer.objects.values("ballot").distinct().count() == 5
 
@@ -73,17 +73,26 @@ def test_settling_in_small_batches_settles_every_ballot(client, residents):
 def test_fewer_ballots_than_the_minimum_batch_stay_pending(client, residents):
     cast(client, residents, 3)
     assert ballots_settle(min_batch=4) == 0 and PendingBallot.objects.count() == 3
-    assert ballots_settle(batch_size=2, min_batch=2) == 2   # the third would be a batch of one
-    assert PendingBallot.objects.count() == 1 and ballots_settle() == 1
+    assert ballots_settle(min_batch=2) == 0   # two are kept back while the campaign is open: one left, too few
+    assert ballots_settle() == 0   # the default minimum (20)
+    assert PendingBallot.objects.count() == 3 and ballots_settle(min_batch=1) == 3
+
+
+@pytest.mark.parametrize("pending, closing, expected", [
+    (0, False, 0), (39, False, 0), (40, False, 20), (100, False, 80), (600, False, 500),
+    (0, True, 0), (7, True, 7), (500, True, 500), (501, True, 251), (1010, True, 337),
+])
+def test_batch_sizes_keep_the_minimum_and_split_the_closing_evenly(pending, closing, expected):
+    assert surveys.ballots.settle_batch_size(pending, closing=closing, batch_size=500, min_batch=20) == expected
 
 
 def test_settling_one_campaign_leaves_the_others_pending(client, residents):
     cast(client, residents, 2)
     other_campaign = Campaign.objects.create(slug="other", title="其他", year=2026,
                                              questionnaire=residents.campaign.questionnaire)
-    assert ballots_settle(campaign_id=other_campaign.id) == 0
+    assert ballots_settle(campaign_id=other_campaign.id, min_batch=1) == 0
     assert PendingBallot.objects.filter(campaign=residents.campaign).count() == 2
-    assert ballots_settle(campaign_id=residents.campaign_id) == 2
+    assert ballots_settle(campaign_id=residents.campaign_id, min_batch=1) == 2
     assert not PendingBallot.objects.filter(campaign=residents.campaign).exists()
 
 
@@ -98,10 +107,10 @@ def test_a_failed_batch_leaves_its_ballots_pending_and_no_answers(client, reside
 
     monkeypatch.setattr(surveys.ballots, "insert_rows", fail_on_scores)
     with pytest.raises(RuntimeError):
-        ballots_settle()
+        ballots_settle(min_batch=1)
     assert PendingBallot.objects.count() == 2 and not Ballot.objects.exists() and not Answer.objects.exists()
     monkeypatch.undo()
-    assert ballots_settle() == 2 and Answer.objects.values("ballot").distinct().count() == 2
+    assert ballots_settle(min_batch=1) == 2 and Answer.objects.values("ballot").distinct().count() == 2
 
 
 def test_a_unit_switched_off_after_casting_keeps_its_answers(client, residents):
@@ -109,17 +118,18 @@ def test_a_unit_switched_off_after_casting_keeps_its_answers(client, residents):
     first = residents.units.order_by("code").first()
     Unit.objects.filter(pk=first.pk).update(active=False)
     surveys.ballots.clear_sheet_cache()
-    assert ballots_settle() == 1
+    assert ballots_settle(min_batch=1) == 1
     assert Answer.objects.filter(unit=first).count() == 2   # overall and attitude
     assert BallotUnitScore.objects.filter(unit=first).exists()
 
 
-def test_scoring_settles_the_campaign_first(client, residents, staff):
+def test_scoring_a_closed_campaign_settles_every_ballot_first(client, residents, staff):
     from scoring.services import score_run_create
 
     cells = [{"district": d, "age": a, "sex": x} for d in ("D1", "D2") for a in ("18-34", "35-59", "60+") for x in "MF"]
     for cell in cells:   # one ballot in every weighting cell
         cast(client, residents, 1, [dict(a, value=cell.get(a["question"], a["value"])) for a in valid_answers(residents)])
+    Campaign.objects.filter(pk=residents.campaign_id).update(status=Campaign.Status.CLOSED)
     run = score_run_create(campaign=residents.campaign, actor=staff)
     assert not PendingBallot.objects.exists()
     first = residents.units.order_by("code").first()
@@ -127,10 +137,11 @@ def test_scoring_settles_the_campaign_first(client, residents, staff):
     assert next(g for g in unit["groups"] if g["key"] == "residents")["n"] == len(cells)
 
 
-def test_the_export_settles_the_campaign_first(client, residents, tmp_path):
+def test_the_export_of_a_closed_campaign_settles_every_ballot_first(client, residents, tmp_path):
     from surveys.ballot_export import write_export
 
     cast(client, residents, 2)
+    Campaign.objects.filter(pk=residents.campaign_id).update(status=Campaign.Status.CLOSED)
     assert write_export(residents, tmp_path / "ballots.csv", with_comments=True) == 2
     assert not PendingBallot.objects.exists()
     rows = (tmp_path / "ballots.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -141,7 +152,7 @@ class TestCommand:
     def test_settles_and_says_how_many(self, client, residents):
         cast(client, residents, 2)
         out = StringIO()
-        call_command("settle_ballots", "--campaign", residents.campaign.slug, stdout=out)
+        call_command("settle_ballots", "--campaign", residents.campaign.slug, "--min-batch", "1", stdout=out)
         assert "2" in out.getvalue() and not PendingBallot.objects.exists()
 
     def test_an_unknown_campaign_is_refused_in_chinese(self, db):
@@ -160,6 +171,44 @@ class TestCommand:
         with pytest.raises(KeyboardInterrupt):
             call_command("settle_ballots", "--every", "5", "--min-batch", "3", stdout=StringIO())
         assert sleeps == [5.0] and PendingBallot.objects.count() == 2
+
+    def test_the_periodic_settler_waits_out_a_lost_database_with_backoff(self, db, monkeypatch):
+        from django.db import OperationalError
+
+        from surveys.management.commands import settle_ballots
+
+        outcomes = iter([OperationalError("server closed the connection unexpectedly"),
+                         OperationalError("connection refused"), OperationalError("connection refused"), 3])
+        calls, sleeps = [], []
+
+        def settle(**kwargs):
+            calls.append(kwargs)
+            outcome = next(outcomes)
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        def sleep(seconds):
+            sleeps.append(seconds)
+            if len(sleeps) == 4:
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(settle_ballots, "ballots_settle", settle)
+        monkeypatch.setattr("time.sleep", sleep)
+        out, err = StringIO(), StringIO()
+        with pytest.raises(KeyboardInterrupt):
+            call_command("settle_ballots", "--every", "5", stdout=out, stderr=err)
+        assert sleeps == [1.0, 2.0, 4.0, 5.0] and len(calls) == 4   # backoff, then the usual period once it works
+        assert err.getvalue().count("数据库暂不可用") == 3 and "3" in out.getvalue()
+
+    def test_once_without_every_a_lost_database_is_an_error(self, db, monkeypatch):
+        from django.db import OperationalError
+
+        from surveys.management.commands import settle_ballots
+
+        monkeypatch.setattr(settle_ballots, "ballots_settle", lambda **kwargs: (_ for _ in ()).throw(OperationalError("x")))
+        with pytest.raises(OperationalError):
+            call_command("settle_ballots", stdout=StringIO())
 
     def test_every_must_be_positive(self, db):
         with pytest.raises(CommandError, match="--every"):
@@ -188,7 +237,7 @@ def test_concurrent_settlers_write_each_ballot_once(client, residents):
     def settle():
         try:
             barrier.wait()
-            counts.append(ballots_settle(batch_size=2))
+            counts.append(ballots_settle(batch_size=2, min_batch=1))
         except Exception as error:   # noqa: BLE001 — reported below
             errors.append(error)
         finally:
@@ -206,7 +255,7 @@ def test_concurrent_settlers_write_each_ballot_once(client, residents):
 
 def test_the_campaign_list_counts_pending_ballots_too(client, residents, staff):
     cast(client, residents, 2)
-    ballots_settle(batch_size=1)   # settles both: then one more is cast
+    ballots_settle(batch_size=1, min_batch=1)   # settles both: then one more is cast
     cast(client, residents, 1)
     client.force_login(staff)
     page = client.get("/admin/surveys/campaign/").content.decode()
@@ -233,13 +282,14 @@ def test_an_unknown_key_with_a_lone_surrogate_is_echoed_escaped(client, resident
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_ballot_row_is_not_written_in_the_invitations_transaction(client, residents):
+def test_the_ballot_row_is_not_written_in_the_transaction_of_its_spent_tag(client, residents):
     """PostgreSQL stamps each row with the id of the transaction that wrote it (xmin): the ballot
-    must not share it with the invitation it was cast with."""
+    must not share it with the spent tag it was cast with (nor with any invitation: see
+    test_database_anonymity)."""
     cast(client, residents)
-    ballots_settle()
+    ballots_settle(min_batch=1)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT xmin::text FROM surveys_invitation WHERE used")
+        cursor.execute("SELECT xmin::text FROM surveys_spenttag")
         invitation_xids = {row[0] for row in cursor.fetchall()}
         cursor.execute("SELECT xmin::text FROM surveys_ballot UNION SELECT xmin::text FROM surveys_answer")
         ballot_xids = {row[0] for row in cursor.fetchall()}
@@ -254,7 +304,7 @@ def test_a_batch_never_claims_more_than_its_size_whatever_the_plan(client, resid
     with connection.cursor() as cursor:
         for setting in ("enable_hashagg", "enable_material", "enable_hashjoin", "enable_mergejoin", "enable_sort"):
             cursor.execute(f"SET LOCAL {setting} = off")   # until the test's transaction ends
-    assert ballots_settle(batch_size=2) == 12
+    assert ballots_settle(batch_size=2, min_batch=1) == 12
     with connection.cursor() as cursor:   # each batch is a (sub)transaction: its ballots share an xmin
         cursor.execute("SELECT count(*) FROM surveys_ballot GROUP BY xmin::text")
         assert sorted(row[0] for row in cursor.fetchall()) == [2] * 6
@@ -284,11 +334,11 @@ def test_while_a_campaign_is_scored_ballots_are_cast_but_not_settled(client, res
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")   # a cast that waited for the lock would fail
         cast(client, residents)
-        assert ballots_settle() == 0 and PendingBallot.objects.count() == 2
+        assert ballots_settle(min_batch=1) == 0 and PendingBallot.objects.count() == 2
     finally:
         release.set()
         thread.join()
-    assert done.is_set() and ballots_settle() == 2
+    assert done.is_set() and ballots_settle(min_batch=1) == 2
 
 
 def test_a_unit_that_pending_ballots_may_rate_cannot_be_deleted(client, residents, staff):
@@ -302,6 +352,6 @@ def test_a_unit_that_pending_ballots_may_rate_cannot_be_deleted(client, resident
     staff.save()
     client.force_login(staff)
     assert client.get(f"/admin/surveys/unit/{unit.pk}/delete/").status_code == 403
-    ballots_settle()   # now its answers protect it the usual way (PROTECT), and the signal lets go
+    ballots_settle(min_batch=1)   # now its answers protect it the usual way (PROTECT), and the signal lets go
     assert client.get(f"/admin/surveys/unit/{unit.pk}/delete/").status_code == 200
     assert Unit.objects.filter(pk=unit.pk).exists()

@@ -2,17 +2,23 @@
 
 Casting stores a ballot as one pending row; this turns pending rows into ballots with their
 answer and per-unit score rows. Scoring and exports settle on their own, so running this is
-optional: beside the app servers (`--every 30`), it keeps that work small. With --every it writes
-no batch of fewer than --min-batch ballots: ballots written together cannot be told apart by the
-transaction that wrote them, which a batch of one would give away.
+optional: beside the app servers (`--every 30`), it keeps that work small. No batch is smaller
+than --min-batch ballots (ballots written together cannot be told apart by the transaction that
+wrote them, which a batch of one would give away), and while a campaign is open that many stay
+pending, so that its last batch is not smaller either. With --every a lost database connection
+(a restart, a failover) is waited out: the next round is tried again after 1, 2, 4 … up to 60
+seconds, and the command carries on once the database answers.
 """
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError, connection
 from django.utils.translation import gettext as _
 
-from surveys.ballots import ballots_settle
+from surveys.ballots import SETTLE_MIN_BATCH, ballots_settle
 from surveys.models import Campaign
+
+RETRY_FIRST, RETRY_MAX = 1.0, 60.0   # seconds between tries while the database is away
 
 
 class Command(BaseCommand):
@@ -22,10 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--campaign", help="only this campaign (slug)")
         parser.add_argument("--every", type=float, metavar="SECONDS",
                             help="keep running, settling again after this many seconds (stop with Ctrl-C)")
-        parser.add_argument("--min-batch", type=int, default=20, metavar="N",
-                            help="with --every: write no batch of fewer than N ballots, leave them pending (default 20)")
+        parser.add_argument("--min-batch", type=int, default=SETTLE_MIN_BATCH, metavar="N",
+                            help=f"write no batch of fewer than N ballots, and keep N of an open campaign's "
+                                 f"pending (default {SETTLE_MIN_BATCH})")
 
-    def handle(self, *args, campaign=None, every=None, min_batch=20, **options):
+    def handle(self, *args, campaign=None, every=None, min_batch=SETTLE_MIN_BATCH, **options):
         campaign_id = None
         if campaign is not None:
             campaign_id = Campaign.objects.filter(slug=campaign).values_list("id", flat=True).first()
@@ -35,12 +42,27 @@ class Command(BaseCommand):
             raise CommandError(_("--every takes a number of seconds above 0."))
         if min_batch < 1:
             raise CommandError(_("--min-batch takes a number of ballots of at least 1."))
+        if every is None:
+            self._round(campaign_id, min_batch, say_none=True)
+            return
+        retry = RETRY_FIRST
         while True:
-            started = time.monotonic()
-            settled = ballots_settle(campaign_id=campaign_id, min_batch=min_batch if every is not None else 1)
-            if settled or every is None:
-                self.stdout.write(_("%(n)d ballots settled in %(s).1f s.")
-                                  % {"n": settled, "s": time.monotonic() - started})
-            if every is None:
-                return
+            try:
+                self._round(campaign_id, min_batch)
+            except (OperationalError, InterfaceError) as error:
+                connection.close()   # a broken connection is not reused; the next query opens a new one
+                self.stderr.write(_("The database is not available (%(error)s); trying again in %(s).0f s.")
+                                  % {"error": str(error).strip().splitlines()[0] if str(error).strip() else
+                                     type(error).__name__, "s": retry})
+                time.sleep(retry)
+                retry = min(retry * 2, RETRY_MAX)
+                continue
+            retry = RETRY_FIRST
             time.sleep(every)
+
+    def _round(self, campaign_id, min_batch, say_none: bool = False) -> None:
+        started = time.monotonic()
+        settled = ballots_settle(campaign_id=campaign_id, min_batch=min_batch)
+        if settled or say_none:
+            self.stdout.write(_("%(n)d ballots settled in %(s).1f s.") % {"n": settled, "s": time.monotonic() - started})
+
