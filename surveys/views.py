@@ -166,7 +166,7 @@ def _ballot_flow(request, sheet: BallotSheet, invitation: InvitationFound | None
         if step != "confirm":
             validate_answers(sheet, answers)
             return render(request, "surveys/ballot_review.html",
-                          review_context(sheet, posted, token=_review_token(posted), key=key))
+                          review_context(sheet, posted, token=_review_token(posted, key), key=key))
         return _confirm(request, sheet, answers, invitation=invitation, code=code, key=key)
     except BallotInvalid as invalid:
         return render(request, "surveys/ballot.html", form_context(sheet, posted, invalid.errors, key=key), status=400)
@@ -215,10 +215,11 @@ def _idempotency_key(posted) -> str:
     return secrets.token_urlsafe(18)
 
 
-def _review_token(posted) -> str:
-    """The answers of a reviewed ballot, signed: the review page carries them, nothing is stored."""
-    fields = {name: posted.getlist(name) for name in posted
-              if name.startswith(("q:", "u:")) or name in (RESIDENCE, "idempotency_key")}
+def _review_token(posted, key: str) -> str:
+    """The answers of a reviewed ballot and its idempotency key, signed: the review page carries
+    them, nothing is stored."""
+    fields = {name: posted.getlist(name) for name in posted if name.startswith(("q:", "u:")) or name == RESIDENCE}
+    fields["idempotency_key"] = [key]
     return signing.dumps(fields, salt=REVIEW_SALT, compress=True)
 
 
