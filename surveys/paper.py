@@ -328,7 +328,10 @@ class _RowReader:
             if key in seen:
                 self.header_problems.append(RowProblem(None, key, _("The column appears twice.")))
             seen.add(key)
-        missing = [c.key for c in known.values() if c.unit is None and c.question.required and c.key not in keys]
+        # Where the person lives gives the district: its column may be left out.
+        implied = set().union(*(sheet.for_residence(code).implied for code in sheet.places))
+        missing = [c.key for c in known.values()
+                   if c.unit is None and c.question.required and c.key not in keys and c.key not in implied]
         self.header_problems += [RowProblem(None, key, _("A required column is missing.")) for key in missing]
         # Per question: what a cell may say (label or value, as typed) → the option value.
         self.lookup = {q.key: {**{o.label.strip(): v for v, o in sheet.options[q.key].items()},
