@@ -68,12 +68,13 @@
   function setUp(form) {
     var text = JSON.parse(document.getElementById("review-text").textContent);
     var units = form.querySelectorAll("fieldset.unit");
-    var ratedOut = document.querySelector("#progress .rated");
+    var ratedOut = document.querySelectorAll(".progress .rated");   // above the units and above the button
     var store = storage();
     var draftKey = DRAFT_PREFIX + form.dataset.draftKey;
 
     function update() {
-      if (ratedOut) ratedOut.textContent = String(countRated(form));
+      var rated = String(countRated(form));
+      ratedOut.forEach(function (out) { out.textContent = rated; });
       form.querySelectorAll("button.clear").forEach(function (button) {
         button.hidden = !form.querySelector("input[name='" + CSS.escape(button.dataset.clear) + "']:checked");
       });
