@@ -228,3 +228,33 @@ class TestOpenAccess:
         other = client.post(self.url(walk_ins), {**form_data(valid_answers(walk_ins)), "step": "confirm"},
                             REMOTE_ADDR="10.1.2.3")
         assert other.status_code == 303
+
+
+@override_settings(MINPING_CODE_FAILURES_LIMIT=2)
+def test_no_code_reaches_the_application_logs_on_the_whole_way_through(client, codes, residents):
+    """What the configured log handlers write while a code is typed, reviewed, confirmed, reopened,
+    mistyped and guessed: never a code, in any spelling."""
+    import io
+    import logging
+
+    written = io.StringIO()
+    handlers = {h for name in ("", "django", "django.request", "django.server") for h in logging.getLogger(name).handlers
+                if isinstance(h, logging.StreamHandler) and not type(h).__module__.startswith("_pytest")}
+    streams = {h: h.setStream(written) for h in handlers}
+    try:
+        opened = client.post("/b/", {"code": codes[0].lower()})
+        confirm(client, opened["Location"], valid_answers(residents))
+        client.cookies.clear()
+        client.get(opened["Location"])                                 # 409: used
+        client.post("/b/", {"code": codes[1][:-1]})                    # 400: mistyped
+        for guess in ("0000-0000-0000-0000-0000", "1111-1111-1111-1111-1113", codes[2]):
+            client.get(f"/b/{guess}/")                                 # 404, 404, then 429
+        client.get(f"/api/v1/ballots/{codes[3]}/", {"residence": "x"})
+    finally:
+        for handler, stream in streams.items():
+            handler.setStream(stream)
+    log = written.getvalue()
+    assert "Not Found: /b/****/" in log and "Conflict: /b/****/" in log and "Too Many Requests: /b/****/" in log
+    for code in codes:
+        for spelling in (code, code.replace("-", ""), code.lower(), code[:-1]):
+            assert spelling not in log
