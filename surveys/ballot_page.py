@@ -100,7 +100,7 @@ def form_context(sheet: BallotSheet, post=None, errors: list[BallotError] | None
 def review_text() -> dict:
     """The words the page's script puts together for the review in the page (JavaScript), translated here."""
     return {"rated": _("You rated %(rated)s / %(total)s units"), "none": _("You have not rated any unit yet."),
-            "dont_know": _("Don't know"), "leave": _("Leave this page? Your answers are kept on this device only.")}
+            "dont_know": _("Don't know")}
 
 
 def _dont_know_values(sheet: BallotSheet, question: Question) -> set[str]:
