@@ -591,8 +591,7 @@ def _missing_required(sheet: BallotSheet, given: set[tuple[str, str | None]],
         for q in sheet.profile_questions if q.required and (q.key, None) not in given
     ]
     rated = [u for u in sheet.units if any((q.key, u.code) in given for q in sheet.unit_questions)]
-    if not any((q.key, u.code) not in dont_know for u in rated for q in sheet.unit_questions
-               if (q.key, u.code) in given):
+    if not any(unit is not None for _question, unit in given - dont_know):
         first = next((q for q in sheet.unit_questions if q.required), None)
         errors.append(BallotError(first.key if first else None, None,
                                   _("Rate at least one unit (“don't know” is not a rating).")))
@@ -601,9 +600,11 @@ def _missing_required(sheet: BallotSheet, given: set[tuple[str, str | None]],
             BallotError(q.key, unit.code, _("Please answer this question for %(unit)s.") % {"unit": unit.name})
             for q in sheet.unit_questions if q.required and (q.key, unit.code) not in given
         ]
-        unknown = [q for q in sheet.unit_questions if q.required and (q.key, unit.code) in dont_know]
+    # A unit whose required grade is "don't know" takes no other grades.
+    unknown = {unit for key, unit in dont_know if unit is not None and sheet.by_key[key].required}
+    for unit in (u for u in rated if u.code in unknown):
         graded = [q for q in sheet.unit_questions if (q.key, unit.code) in given and (q.key, unit.code) not in dont_know]
-        if unknown and graded:
+        if graded:
             errors.append(BallotError(graded[0].key, unit.code,
                                       _("%(unit)s is marked “don't know”: leave its other grades empty, or grade it.")
                                       % {"unit": unit.name}))
