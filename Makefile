@@ -7,10 +7,13 @@ PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System libraries WeasyPrint and the notices need (Pango, CJK fonts, fast font subsetting),
-# gettext for the message catalogues; the tests also need PostgreSQL, Chromium, and openssl (which
-# checks the signed chain file and timestamps as anyone outside would).
+# gettext for the message catalogues; the tests also need PostgreSQL, Chromium, openssl (which
+# checks the signed chain file and timestamps as anyone outside would) and npm (for axe-core).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
 TEST_SYSTEM_PACKAGES := postgresql chromium openssl
+# axe-core, the accessibility engine the browser tests run in every public page (a test tool under var/).
+AXE_CORE_VERSION := 4.11.0
+AXE := var/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: install install-test demo serve test lint test-sqlite test-postgres bench messages system-packages clean
 
@@ -18,6 +21,9 @@ install: system-packages $(VENV)/.installed messages
 
 install-test: install
 	@$(MAKE) --no-print-directory system-packages PACKAGES="$(TEST_SYSTEM_PACKAGES)"
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory system-packages PACKAGES=npm   # any npm will do
+	@grep -qs '"version": "$(AXE_CORE_VERSION)"' var/axe/node_modules/axe-core/package.json || \
+	  npm install --prefix var/axe --no-save --no-audit --no-fund --silent axe-core@$(AXE_CORE_VERSION)
 
 # Installs only what is missing, so re-running is quick.
 PACKAGES ?= $(SYSTEM_PACKAGES)

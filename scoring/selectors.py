@@ -154,7 +154,7 @@ def unit_dimension_means(*, campaign: Campaign, unit: Unit) -> list[dict]:
     value = Case(When(question__kind=Question.Kind.GRADE, then=F("option__score")), default=scale,
                  output_field=FloatField())
     rows = (Answer.objects.filter(ballot__campaign=campaign, unit=unit, question__kind__in=Question.SCORED_KINDS)
-            .order_by().values("question_id").annotate(n=Count("pk"), mean=Avg(value)))
+            .order_by().values("question_id").annotate(n=Count(value), mean=Avg(value)))   # "don't know": in neither
     questions = {q.id: q for q in campaign.questionnaire.questions.all()}
     out = [{"question": questions[r["question_id"]], "n": r["n"], "mean": float(r["mean"])}
            for r in rows if r["mean"] is not None]

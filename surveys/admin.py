@@ -235,7 +235,7 @@ class EvaluatorGroupInline(CampaignDraftOnlyInlineMixin, admin.StackedInline):
     extra = 0
     autocomplete_fields = ("units",)
     fields = (
-        ("key", "name", "order"), ("weight", "population_size", "access"), "units",
+        ("key", "name", "order"), ("weight", "population_size", "access"), "unit_scope", "units",
         ("stratify_by", "poststratify_by", "rake_on"), "turnout",
     )
     readonly_fields = ("turnout",)

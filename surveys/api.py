@@ -1,4 +1,5 @@
 """The ballot API: GET the ballot of a code, POST the answers. Thin: the work is in surveys.ballots."""
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -10,22 +11,23 @@ from rest_framework.views import APIView
 
 from .ballots import (
     IDEMPOTENCY_KEY_MAX,
+    RESIDENCE,
     AnswerIn,
     BallotError,
     BallotInvalid,
     BallotSheet,
     CampaignNotOpen,
-    InvitationNotFound,
     InvitationUsed,
     ballot_cast,
     cached_ballot_sheet,
     campaign_refusal,
-    invitation_for_code,
+    sheet_for_residence,
 )
-from .models import Ballot, Question
-from .views import code_guessing_blocked, count_code_failure
+from .models import Ballot, Question, Region
+from .views import CodeRefused, check_code
 
 ANSWER_KEYS = {"question", "unit", "value"}
+BODY_KEYS = {"answers", RESIDENCE}
 
 
 # --- Shapes (for validation of the request's structure and for the OpenAPI schema) -----------
@@ -48,7 +50,19 @@ class QuestionOut(serializers.Serializer):
     max_length = serializers.IntegerField(required=False)
 
 
+class PlaceOut(serializers.Serializer):
+    code = serializers.CharField(help_text="the community's region code: the residence to send")
+    name = serializers.CharField()
+    path = serializers.ListField(child=serializers.CharField(), help_text="district, street, community")
+    units = serializers.ListField(child=serializers.CharField(), help_text="the unit codes rated by people living here")
+
+
 class BallotOut(serializers.Serializer):
+    unit_scope = serializers.ChoiceField(choices=["all", "residence"], help_text=(
+        "residence: the ballot rates only the units where the person lives; send `residence` with the answers"))
+    residence = serializers.CharField(allow_null=True, help_text="the residence the units are listed for")
+    residences = PlaceOut(many=True, required=False, help_text="residence groups without ?residence=: every "
+                                                                "community and its units")
     campaign = inline_serializer("BallotCampaign", {"slug": serializers.CharField(), "title": serializers.CharField(),
                                                     "closes_at": serializers.DateTimeField(allow_null=True)})
     group = inline_serializer("BallotGroup", {"key": serializers.CharField(), "name": serializers.CharField()})
@@ -65,6 +79,8 @@ class AnswerInSerializer(serializers.Serializer):
 
 
 class BallotIn(serializers.Serializer):
+    residence = serializers.CharField(required=False, help_text="where the person lives (a community's code): "
+                                                                "required for groups whose unit scope is residence")
     answers = AnswerInSerializer(many=True)
 
 
@@ -82,13 +98,21 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 def ballot_payload(sheet: BallotSheet) -> dict:
     campaign = sheet.campaign
-    return {
+    payload = {
+        "unit_scope": sheet.group.unit_scope,
+        "residence": sheet.residence.code if sheet.residence else None,
         "campaign": {"slug": campaign.slug, "title": campaign.title,
                      "closes_at": campaign.closes_at.isoformat() if campaign.closes_at else None},
         "group": {"key": sheet.group.key, "name": sheet.group.name},
         "units": [{"code": u.code, "name": u.name, "kind": u.kind} for u in sheet.units],
         "questions": [_question_payload(sheet, q) for q in sheet.questions],
     }
+    if sheet.needs_residence:
+        payload["residences"] = [
+            {"code": place.code, "name": place.name, "units": place.unit_codes,
+             "path": [region.name for region in place.path if region.level != Region.Level.CITY]}
+            for place in sheet.places.values()]
+    return payload
 
 
 def _question_payload(sheet: BallotSheet, question: Question) -> dict:
@@ -106,8 +130,10 @@ def _question_payload(sheet: BallotSheet, question: Question) -> dict:
 
 def parse_answers(data) -> list[AnswerIn]:
     """The request body's answers, checked for shape; BallotInvalid on anything unexpected."""
-    if not isinstance(data, dict) or set(data) != {"answers"} or not isinstance(data["answers"], list):
-        raise BallotInvalid([BallotError(None, None, _('The body must be {"answers": [...]} and nothing else.'))])
+    if (not isinstance(data, dict) or "answers" not in data or not set(data) <= BODY_KEYS
+            or not isinstance(data["answers"], list) or not isinstance(data.get(RESIDENCE, ""), str)):
+        raise BallotInvalid([BallotError(None, None, _('The body must be {"answers": [...]}, with "residence" '
+                                                       'where the group asks for it, and nothing else.'))])
     answers, errors = [], []
     for position, item in enumerate(data["answers"], start=1):
         if not isinstance(item, dict) or not item.keys() <= ANSWER_KEYS or "question" not in item or "value" not in item:
@@ -145,13 +171,15 @@ class BallotAPIView(APIView):
         """(The open, unused invitation of `code`, its group's sheet), or the Response that says why not.
         With `retry` (a POST with an idempotency key) a used code goes on to the cast, which knows
         whether this is a repeat of the ballot that used it."""
-        if code_guessing_blocked(request):
-            return None, _detail(_("Too many wrong codes from this connection. Try again later."), 429)
         try:
-            invitation = invitation_for_code(code)
-        except InvitationNotFound:
-            count_code_failure(request)
-            return None, _detail(_("Unknown invitation code."), status.HTTP_404_NOT_FOUND)
+            invitation = check_code(request, code)
+        except CodeRefused as refused:
+            if refused.status != 429:
+                return None, _detail(_("Unknown invitation code."), status.HTTP_404_NOT_FOUND)
+            response = _detail(refused.message, 429)
+            if refused.until:
+                response["Retry-After"] = str(max(1, int((refused.until - timezone.now()).total_seconds())))
+            return None, response
         if invitation.used and not retry:
             return None, _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
         sheet = cached_ballot_sheet(invitation.group_id)
@@ -160,12 +188,18 @@ class BallotAPIView(APIView):
             return None, _detail(reason, status.HTTP_409_CONFLICT)
         return (invitation, sheet), None
 
-    @extend_schema(responses={200: BallotOut, 404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
+    @extend_schema(parameters=[OpenApiParameter(RESIDENCE, str, description="list the units for this residence "
+                                                                           "(residence groups)")],
+                   responses={200: BallotOut, 400: ERRORS_OUT, 404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
     def get(self, request, code: str):
         found, refusal = self._invitation(request, code)
         if refusal:
             return refusal
         _invitation, sheet = found
+        try:
+            sheet = sheet_for_residence(sheet, request.query_params.get(RESIDENCE))
+        except BallotInvalid as invalid:
+            return Response({"errors": [e.as_dict() for e in invalid.errors]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(ballot_payload(sheet))
 
     @extend_schema(request=BallotIn, parameters=[IDEMPOTENCY_KEY], responses={
@@ -185,9 +219,10 @@ class BallotAPIView(APIView):
             return refusal
         invitation, sheet = found
         try:
-            answers = parse_answers(_body(request))
-            receipt = ballot_cast(sheet=sheet, answers=answers, channel=Ballot.Channel.ONLINE,
-                                  invitation=invitation, idempotency_key=key)
+            body = _body(request)
+            answers = parse_answers(body)
+            receipt = ballot_cast(sheet=sheet_for_residence(sheet, body.get(RESIDENCE)), answers=answers,
+                                  channel=Ballot.Channel.ONLINE, invitation=invitation, idempotency_key=key)
         except BallotInvalid as invalid:
             if invitation.used:   # a retry that is not the stored ballot: the code is used, whatever it says
                 return _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)

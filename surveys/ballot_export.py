@@ -69,7 +69,7 @@ def ballot_rows(group: EvaluatorGroup, *, with_comments: bool) -> Iterator[list]
 def _answer_cell(question: Question, value, score, number, text, choices):
     """Graded answers as their 0–100 score (scale answers as given); choices as their values."""
     if question.kind == Question.Kind.GRADE:
-        return float(score)
+        return float(score) if score is not None else value   # "don't know" (dk): no score, not a vote
     if question.kind == Question.Kind.SCALE:
         return number
     if question.kind == Question.Kind.CHOICE:

@@ -5,8 +5,10 @@ questions.
 """
 from dataclasses import dataclass
 
-from .ballots import AnswerIn, BallotError, BallotSheet
-from .models import Option, Question, Unit
+from django.utils.translation import gettext as _
+
+from .ballots import RESIDENCE, AnswerIn, BallotError, BallotSheet
+from .models import Option, Question, Region, Unit
 
 
 def field_name(question: Question, unit: Unit | None) -> str:
@@ -66,7 +68,7 @@ class UnitRow:
         return any(f.value or f.error for f in self.dimensions)
 
 
-def form_context(sheet: BallotSheet, post=None, errors: list[BallotError] | None = None) -> dict:
+def form_context(sheet: BallotSheet, post=None, errors: list[BallotError] | None = None, *, key: str = "") -> dict:
     """Everything the ballot template needs, with the submitted values kept after an error."""
     by_slot = {(e.question, e.unit): e.message for e in errors or []}
 
@@ -78,21 +80,100 @@ def form_context(sheet: BallotSheet, post=None, errors: list[BallotError] | None
         return Field(question, name, list(sheet.options[question.key].values()), value,
                      by_slot.get((question.key, unit.code if unit else None), ""))
 
-    profile = [make(q, None) for q in sheet.profile_questions if q.kind != Question.Kind.TEXT]
+    # Profile answers that where the person lives already gives (the district) are not asked again.
+    profile = [make(q, None) for q in sheet.profile_questions
+               if q.kind != Question.Kind.TEXT and q.key not in sheet.implied]
     comments = [make(q, None) for q in sheet.profile_questions if q.kind == Question.Kind.TEXT]
     rows = []
     for unit in sheet.units:
         fields = [make(q, unit) for q in sheet.unit_questions]
         rows.append(UnitRow(unit, [f for f in fields if not f.question.is_dimension],
                             [f for f in fields if f.question.is_dimension]))
-    return {"sheet": sheet, "profile": profile, "rows": rows, "comments": comments,
+    rated = sum(1 for row in rows if any(isinstance(f.value, str) and f.value
+                                         and f.value not in _dont_know_values(sheet, f.question) for f in row.main))
+    return {"sheet": sheet, "profile": profile, "rows": rows, "comments": comments, "key": key,
+            "residence": sheet.residence, "rated": rated, "total": len(rows), "fresh": post is None,
+            "review_text": review_text(),
             "error_summary": [_summary_line(sheet, e) for e in errors or []]}
+
+
+def review_text() -> dict:
+    """The words the page's script puts together for the review in the page (JavaScript), translated here."""
+    return {"rated": _("You rated %(rated)s / %(total)s units"), "none": _("You have not rated any unit yet."),
+            "dont_know": _("Don't know")}
+
+
+def _dont_know_values(sheet: BallotSheet, question: Question) -> set[str]:
+    return {value for value, option in sheet.options[question.key].items() if option.id in sheet.dont_know}
 
 
 def _summary_line(sheet: BallotSheet, error: BallotError) -> dict:
     """One line of the error list at the top: where (unit · question) and what."""
+    if error.question == RESIDENCE:
+        return {"where": _("Where you live"), "message": error.message, "anchor": ""}
     question = sheet.by_key.get(error.question) if error.question else None
     unit = sheet.units_by_code.get(error.unit) if error.unit else None
     where = " · ".join(part for part in (unit.name if unit else "", question.text if question else "") if part)
     anchor = f"unit-{unit.code}" if unit else (f"q-{question.key}" if question else "")
     return {"where": where, "message": error.message, "anchor": anchor}
+
+
+@dataclass
+class ReviewedUnit:
+    unit: Unit
+    grades: list[tuple[str, str]]   # (question text, the chosen option's label)
+    dont_know: bool
+
+
+def review_context(sheet: BallotSheet, post, *, token: str, key: str) -> dict:
+    """The review page: how many units are rated, each with its grades, and the other answers."""
+    rated, unknown = [], []
+    for unit in sheet.units:
+        grades, dont_know = [], False
+        for question in sheet.unit_questions:
+            value = post.get(field_name(question, unit), "")
+            option = sheet.options[question.key].get(value)
+            if option is None:
+                continue
+            if option.id in sheet.dont_know:
+                dont_know = dont_know or not question.is_dimension
+                continue
+            grades.append((question.text, option.label))
+        if grades:
+            rated.append(ReviewedUnit(unit, grades, False))
+        elif dont_know:
+            unknown.append(unit)
+    profile = []
+    for question in sheet.profile_questions:
+        values = post.getlist(field_name(question, None))
+        options = sheet.options[question.key]
+        shown = [options[v].label if v in options else v for v in values if v]
+        if shown:
+            profile.append((question.text, "、".join(shown)))
+    return {"sheet": sheet, "rated": rated, "unknown": unknown, "total": len(sheet.units), "profile": profile,
+            "residence": sheet.residence, "token": token, "key": key}
+
+
+def place_steps(sheet: BallotSheet, place: str | None) -> dict:
+    """One step of "where do you live": the regions chosen so far and the choices below them."""
+    paths = [[r for r in p.path if r.level != Region.Level.CITY] for p in sheet.places.values()]
+    trail: list[Region] = []
+    for path in paths:
+        codes = [r.code for r in path]
+        if place in codes[:-1]:
+            trail = path[:codes.index(place) + 1]
+            break
+    depth = len(trail)
+    choices: dict[str, dict] = {}
+    for path in paths:
+        if len(path) > depth and [r.code for r in path[:depth]] == [r.code for r in trail]:
+            region = path[depth]
+            choices.setdefault(region.code, {"region": region, "final": depth == len(path) - 1})
+    return {"trail": trail, "choices": list(choices.values()), "level": _level_question(trail)}
+
+
+def _level_question(trail: list[Region]) -> str:
+    below = {None: Region.Level.DISTRICT, Region.Level.DISTRICT: Region.Level.STREET}.get(
+        trail[-1].level if trail else None, Region.Level.COMMUNITY)
+    return {Region.Level.DISTRICT: _("Which district do you live in?"),
+            Region.Level.STREET: _("Which street (subdistrict)?")}.get(below, _("Which community?"))

@@ -32,6 +32,7 @@ from .models import (
     Option,
     PendingBallot,
     Question,
+    Region,
     SpentTag,
     Unit,
     WeightingCell,
@@ -92,6 +93,22 @@ class CampaignNotOpen(Exception):
 
 # --- The questionnaire as one group sees it ---------------------------------------------------
 
+RESIDENCE = "residence"   # where a resident lives (a community's region code): form field, API key, paper column
+
+@dataclass
+class Place:
+    """Where a resident may live: a community of the region tree, with the path down to it."""
+
+    code: str
+    name: str
+    path: list[Region]          # from the top of the tree down to the community itself
+    unit_codes: list[str]       # the group's units for people living here
+
+    @property
+    def label(self) -> str:
+        return " · ".join(region.name for region in self.path if region.level != Region.Level.CITY)
+
+
 @dataclass
 class BallotSheet:
     campaign: Campaign
@@ -99,6 +116,9 @@ class BallotSheet:
     questions: list[Question]
     units: list[Unit]
     options: dict[str, dict[str, Option]] = field(default_factory=dict)   # question key → value → option
+    places: dict[str, Place] = field(default_factory=dict)   # community code → place ("residence" groups)
+    residence: Place | None = None                            # set on a sheet narrowed by `for_residence`
+    group_units: dict[str, Unit] | None = None                # all the group's units when narrowed
 
     def __post_init__(self):
         self.by_key = {q.key: q for q in self.questions}
@@ -106,21 +126,112 @@ class BallotSheet:
         self.weights = {q.id: float(q.weight) for q in self.questions}  # Decimal → float once, not per answer
         self.option_scores = {o.id: float(o.score) for by_value in self.options.values() for o in by_value.values()
                               if o.score is not None}
+        # "Don't know" options (grade options without a score): an answer, never a vote.
+        self.dont_know = frozenset(o.id for q in self.questions if q.kind == Question.Kind.GRADE
+                                   for o in self.options.get(q.key, {}).values() if o.score is None)
         self.units_by_code = {u.code: u for u in self.units}
+        if self.group_units is None:
+            self.group_units = self.units_by_code
         self.profile_questions = [q for q in self.questions if not q.per_unit]
         self.unit_questions = [q for q in self.questions if q.per_unit]
         # Where an answer may go: (question key, unit code or None) → (question, unit id or None).
         self.slots = {(q.key, u.code): (q, u.id) for q in self.unit_questions for u in self.units}
         self.slots.update({(q.key, None): (q, None) for q in self.profile_questions})
         self.design_keys = self.group.design_keys()  # frozen with the group once the campaign opens
+        self.implied = self._implied_profile()
+        self._narrowed: dict[str, BallotSheet] = {}
+
+    @property
+    def by_residence(self) -> bool:
+        return self.group.unit_scope == EvaluatorGroup.UnitScope.RESIDENCE
+
+    @property
+    def needs_residence(self) -> bool:
+        """A residence group's ballot before the person has said where they live."""
+        return self.by_residence and self.residence is None
+
+    def for_residence(self, code: str | None) -> "BallotSheet | None":
+        """This sheet narrowed to the units of a person living in community `code`; None when the
+        group does not rate that community (or `code` is none). Kept with the sheet: a city has
+        a few hundred communities, and a narrowed sheet is small."""
+        place = self.places.get(code) if isinstance(code, str) else None
+        if place is None:
+            return None
+        if code not in self._narrowed:
+            scoped = set(place.unit_codes)
+            self._narrowed[code] = BallotSheet(
+                campaign=self.campaign, group=self.group, questions=self.questions,
+                units=[u for u in self.units if u.code in scoped], options=self.options,
+                places=self.places, residence=place, group_units=self.units_by_code)
+        return self._narrowed[code]
+
+    def _implied_profile(self) -> dict[str, Option]:
+        """Profile answers that where the person lives already gives: a single-choice profile
+        question whose option values are region codes (the standard questionnaire's district)."""
+        if self.residence is None:
+            return {}
+        codes = {region.code for region in self.residence.path}
+        implied = {}
+        for question in self.profile_questions:
+            if question.kind == Question.Kind.CHOICE:
+                matching = [o for value, o in self.options[question.key].items() if value in codes]
+                if len(matching) == 1:
+                    implied[question.key] = matching[0]
+        return implied
 
 
 def ballot_sheet(group: EvaluatorGroup) -> BallotSheet:
-    """Load what a ballot of `group` may contain (three queries)."""
+    """Load what a ballot of `group` may contain (three queries; four for a residence group)."""
     questions = list(group.campaign.questionnaire.questions.prefetch_related("options").order_by("order", "id"))
     units = list(group.units.filter(active=True).order_by("code"))
     options = {q.key: {o.value: o for o in q.options.all()} for q in questions}
-    return BallotSheet(campaign=group.campaign, group=group, questions=questions, units=units, options=options)
+    places = residence_places(units) if group.unit_scope == EvaluatorGroup.UnitScope.RESIDENCE else {}
+    return BallotSheet(campaign=group.campaign, group=group, questions=questions, units=units, options=options,
+                       places=places)
+
+
+def sheet_for_residence(sheet: BallotSheet, residence) -> BallotSheet:
+    """The sheet a ballot of someone living in `residence` is checked against, on every channel: a
+    residence group's sheet narrowed to their units; other groups' sheets as they are. Without a
+    residence, a residence group's ballot is refused by `validate_answers`; an unknown one here."""
+    if not sheet.by_residence or residence is None or residence == "":
+        return sheet
+    scoped = sheet.for_residence(residence)
+    if scoped is None:
+        raise BallotInvalid([BallotError(RESIDENCE, None, _("“%(place)s” is not a community whose units this group "
+                                                            "rates.") % {"place": residence})])
+    return scoped
+
+
+def residence_places(units: list[Unit]) -> dict[str, Place]:
+    """The communities a residence group's units serve, each with the units of a person living there.
+
+    A unit is rated by the people living at or below its region: a community's residents rate
+    their community and their street's office (and district units, if any); units with no region
+    or the city's are rated by everybody. The communities are those at or below the street and
+    community units' regions.
+    """
+    regions = {r.id: r for r in Region.objects.only("id", "code", "name", "level", "parent_id")}
+
+    def path(region: Region) -> list[Region]:
+        chain = [region]
+        while chain[-1].parent_id is not None and chain[-1].parent_id in regions:
+            chain.append(regions[chain[-1].parent_id])
+        return chain[::-1]
+
+    local = {u.region_id for u in units if u.region_id is not None
+             and regions[u.region_id].level in (Region.Level.STREET, Region.Level.COMMUNITY)}
+    places = {}
+    for region in sorted(regions.values(), key=lambda r: r.code):
+        if region.level != Region.Level.COMMUNITY:
+            continue
+        chain = path(region)
+        above = {r.id for r in chain}
+        if not above & local:
+            continue
+        places[region.code] = Place(region.code, region.name, chain,
+                                    [u.code for u in units if u.region_id is None or u.region_id in above])
+    return places
 
 
 # --- Weighting cells --------------------------------------------------------------------------
@@ -380,12 +491,16 @@ def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot
     The loop is written for ballots of hundreds of answers: one dictionary lookup places an
     answer, and the common kinds (grades, choices) are checked and packed inline.
     """
+    if sheet.needs_residence:
+        raise BallotInvalid([BallotError(RESIDENCE, None, _("Say where you live first: the ballot shows the "
+                                                            "units there."))])
     errors: list[BallotError] = []
     packed: list[list] = []
     profile: dict[str, str] = {}
     seen: set[tuple[str, str | None]] = set()
     given: set[tuple[str, str | None]] = set()
-    slots, options = sheet.slots, sheet.options
+    dont_know: set[tuple[str, str | None]] = set()   # answered "don't know": given, but not a vote
+    slots, options, unscored = sheet.slots, sheet.options, sheet.dont_know
     for answer in answers:
         key = (answer.question, answer.unit or None)
         try:
@@ -412,13 +527,16 @@ def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot
             packed.append([question.id, unit_id, option.id])
             if unit_id is None and question.kind == Question.Kind.CHOICE:
                 profile[question.key] = option.value
+            elif option.id in unscored:
+                dont_know.add(key)
             continue
         fields, problem = _other_value(sheet, question, value)
         if problem:
             errors.append(BallotError(answer.question, answer.unit, problem))
         else:
             packed.append([question.id, unit_id, None, *fields])
-    errors += _missing_required(sheet, given)
+    errors += _implied_answers(sheet, profile, packed, given)
+    errors += _missing_required(sheet, given, dont_know)
     if errors:
         raise BallotInvalid(errors)
     return CleanBallot(packed, profile)
@@ -433,7 +551,27 @@ def _misplaced(sheet: BallotSheet, answer: AnswerIn) -> str:
         return _("This question is asked per unit: name the unit.")
     if not question.per_unit:
         return _("This question is asked once per ballot, not per unit.")
+    unit = sheet.group_units.get(answer.unit) if isinstance(answer.unit, str) else None
+    if unit is not None and sheet.residence is not None:
+        return (_("“%(unit)s” is not among the units for where you live (%(place)s).")
+                % {"unit": unit.name, "place": sheet.residence.label})
     return _("Unit “%(unit)s” is not rated by this group.") % {"unit": answer.unit}
+
+
+def _implied_answers(sheet: BallotSheet, profile: dict, packed: list[list], given: set) -> list[BallotError]:
+    """Fill in the profile answers where the person lives gives (their district), or refuse one
+    that contradicts it: the residence is no new information, it is the weighting's own answer."""
+    errors = []
+    for key, option in sheet.implied.items():
+        answered = profile.get(key)
+        if answered is None:
+            packed.append([sheet.by_key[key].id, None, option.id])
+            profile[key] = option.value
+            given.add((key, None))
+        elif answered != option.value:
+            errors.append(BallotError(key, None, _("This does not match where you live (%(place)s).")
+                                      % {"place": sheet.residence.label}))
+    return errors
 
 
 def _other_value(sheet: BallotSheet, question: Question, value) -> tuple[list, str]:
@@ -495,21 +633,32 @@ def _is_blank(value) -> bool:
     return value is None or value == "" or value == []
 
 
-def _missing_required(sheet: BallotSheet, given: set[tuple[str, str | None]]) -> list[BallotError]:
-    """What is required and not answered, `given` being the (question, unit) places with an answer."""
+def _missing_required(sheet: BallotSheet, given: set[tuple[str, str | None]],
+                      dont_know: set[tuple[str, str | None]] = frozenset()) -> list[BallotError]:
+    """What is required and not answered, `given` being the (question, unit) places with an answer
+    and `dont_know` those answered "don't know", which count as answered but not as a rating."""
     errors = [
         BallotError(q.key, None, _("Please answer this question."))
         for q in sheet.profile_questions if q.required and (q.key, None) not in given
     ]
     rated = [u for u in sheet.units if any((q.key, u.code) in given for q in sheet.unit_questions)]
-    if not rated:
+    if not any(unit is not None for _question, unit in given - dont_know):
         first = next((q for q in sheet.unit_questions if q.required), None)
-        errors.append(BallotError(first.key if first else None, None, _("Rate at least one unit.")))
+        errors.append(BallotError(first.key if first else None, None,
+                                  _("Rate at least one unit (“don't know” is not a rating).")))
     for unit in rated:
         errors += [
             BallotError(q.key, unit.code, _("Please answer this question for %(unit)s.") % {"unit": unit.name})
             for q in sheet.unit_questions if q.required and (q.key, unit.code) not in given
         ]
+    # A unit whose required grade is "don't know" takes no other grades.
+    unknown = {unit for key, unit in dont_know if unit is not None and sheet.by_key[key].required}
+    for unit in (u for u in rated if u.code in unknown):
+        graded = [q for q in sheet.unit_questions if (q.key, unit.code) in given and (q.key, unit.code) not in dont_know]
+        if graded:
+            errors.append(BallotError(graded[0].key, unit.code,
+                                      _("%(unit)s is marked “don't know”: leave its other grades empty, or grade it.")
+                                      % {"unit": unit.name}))
     return errors
 
 
@@ -644,7 +793,9 @@ def _unit_scores(ballot_id, sheet: BallotSheet, answers: list[tuple], cell: str)
         if unit_id is None or not question.is_scored:
             continue
         if question.kind == Question.Kind.GRADE:
-            score = sheet.option_scores[option_id]
+            score = sheet.option_scores.get(option_id)
+            if score is None:   # "don't know": not a vote
+                continue
         else:
             score = scale_score(number, question.min_value, question.max_value)
         pairs.setdefault(unit_id, []).append((sheet.weights[question_id], score))

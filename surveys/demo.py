@@ -216,7 +216,7 @@ def _build_campaign(city: _City, today: dt.date) -> Campaign:
     groups = (
         dict(key="residents", name="辖区居民", weight=Decimal("0.4"), population_size=total,
              units=city.street_offices + city.communities, stratify_by="district",
-             rake_on=["district", "age", "sex"]),
+             rake_on=["district", "age", "sex"], unit_scope=EvaluatorGroup.UnitScope.RESIDENCE),
         dict(key="service_users", name="办事群众", weight=Decimal("0.3"), units=city.windows,
              access=EvaluatorGroup.Access.OPEN),
         dict(key="delegates", name="两代表一委员", weight=Decimal("0.2"), population_size=500, units=city.organs),

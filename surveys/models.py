@@ -185,7 +185,7 @@ class Option(models.Model):
     score = models.DecimalField(
         _("score"), max_digits=6, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("0–100; required for grade questions."),
+        help_text=_("0–100; empty for the one “don't know” option of a grade question (not a vote)."),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
 
@@ -206,8 +206,10 @@ class Option(models.Model):
     def clean(self):
         if self.question_id and self.question.questionnaire.is_frozen:
             raise ValidationError(_("The questionnaire is in use by an opened campaign and cannot change."))
-        if self.question_id and self.question.kind == Question.Kind.GRADE and self.score is None:
-            raise ValidationError({"score": _("Options of a grade question need a score.")})
+        if (self.question_id and self.question.kind == Question.Kind.GRADE and self.score is None
+                and self.question.options.filter(score__isnull=True).exclude(pk=self.pk).exists()):
+            raise ValidationError({"score": _("A grade question has at most one option without a score "
+                                              "(“don't know”, not a vote).")})
 
 
 def default_grade_bands():
@@ -298,6 +300,10 @@ class EvaluatorGroup(models.Model):
         INVITATION = "invitation", _("Invitation codes")
         OPEN = "open", _("Open link (rate limited)")
 
+    class UnitScope(models.TextChoices):
+        ALL = "all", _("All the group's units")
+        RESIDENCE = "residence", _("The units where the person lives")
+
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="groups")
     key = models.SlugField(_("key"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
@@ -311,6 +317,11 @@ class EvaluatorGroup(models.Model):
     )
     units = models.ManyToManyField(Unit, verbose_name=_("units rated"), related_name="evaluator_groups", blank=True)
     access = models.CharField(_("access"), max_length=12, choices=Access.choices, default=Access.INVITATION)
+    unit_scope = models.CharField(
+        _("unit scope"), max_length=12, choices=UnitScope.choices, default=UnitScope.ALL,
+        help_text=_("Residence: the ballot first asks where the person lives (district, street, community) and "
+                    "shows only the units there, plus the group's city-wide units."),
+    )
     stratify_by = models.SlugField(
         _("strata"), max_length=40, blank=True,
         help_text=_("Key of the profile question whose answers are the strata (population sizes from the census margins)."),

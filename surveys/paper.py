@@ -25,7 +25,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .audit import actor_parts, audit_record
-from .ballots import AnswerIn, BallotBatch, BallotInvalid, BallotSheet, ballot_sheet, validate_answers
+from .ballots import (
+    RESIDENCE,
+    AnswerIn,
+    BallotBatch,
+    BallotInvalid,
+    BallotSheet,
+    ballot_sheet,
+    sheet_for_residence,
+    validate_answers,
+)
 from .models import Ballot, Campaign, EvaluatorGroup, PaperImport, Question, Unit
 from .tabular import TableError, decode_text
 
@@ -60,15 +69,19 @@ def ballot_template(group: EvaluatorGroup) -> Workbook:
     data = workbook.active
     data.title = _("Ballots")
     cols = columns(sheet)
-    data.append([c.key for c in cols])
-    data.append([c.label + (" *" if c.question.required and c.unit is None else "") for c in cols])
+    lead = [(RESIDENCE, _("Community where the person lives (code or name) *"))] if sheet.by_residence else []
+    data.append([key for key, _label in lead] + [c.key for c in cols])
+    data.append([label for _key, label in lead] + [c.label + (" *" if c.question.required and c.unit is None else "")
+                                                    for c in cols])
     grey, bold = PatternFill("solid", fgColor="DDDDDD"), Font(bold=True)
     for cell in data[KEY_ROW]:
         cell.fill, cell.font = grey, Font(color="666666", size=8)
     for cell in data[LABEL_ROW]:
         cell.font, cell.alignment = bold, Alignment(wrap_text=True, vertical="top")
     data.freeze_panes = data.cell(row=FIRST_DATA_ROW, column=1)
-    for index, column in enumerate(cols, start=1):
+    if lead:
+        data.column_dimensions["A"].width = 16
+    for index, column in enumerate(cols, start=1 + len(lead)):
         letter = get_column_letter(index)
         data.column_dimensions[letter].width = 14 if column.unit else 12
         labels = [o.label for o in sheet.options[column.question.key].values()]
@@ -91,6 +104,9 @@ def _instructions(ws, sheet: BallotSheet) -> None:
         _("Leave a cell empty where the ballot left the question unanswered."),
         _("For each unit the ballot rates, the overall grade is required; columns marked * are required."),
         _("Multiple choices: separate the options with a semicolon (;)."),
+        *([_("Column “residence”: the community where the person lives. Fill in only the units of that "
+             "community, its street and the city-wide units; the district answer may stay empty.")]
+          if sheet.by_residence else []),
         _("Then import the file: manage.py import_ballots %(campaign)s --group %(group)s FILE")
         % {"campaign": sheet.campaign.slug, "group": sheet.group.key},
         "",
@@ -102,6 +118,9 @@ def _instructions(ws, sheet: BallotSheet) -> None:
             lines.append(f"{question.key}  {question.text}: " + "；".join(f"{o.value} = {o.label}" for o in options.values()))
         elif question.kind == Question.Kind.SCALE:
             lines.append(f"{question.key}  {question.text}: {question.min_value}–{question.max_value}")
+    if sheet.by_residence:
+        lines += ["", _("Communities (residence)")]
+        lines += [f"{place.code}  {place.label}: " + "、".join(place.unit_codes) for place in sheet.places.values()]
     for line in lines:
         ws.append([line])
     ws.column_dimensions["A"].width = 100
@@ -297,14 +316,22 @@ class _RowReader:
         self.keys = keys
         known = {c.key: c for c in columns(sheet)}
         self.columns = [known.get(k) for k in keys]
+        # Residence groups: the row's residence decides which unit columns may be filled.
+        self.residence_at = keys.index(RESIDENCE) if sheet.by_residence and RESIDENCE in keys else None
+        self.places = {**{p.name: code for code, p in sheet.places.items()}, **{code: code for code in sheet.places}}
         self.header_problems = [RowProblem(None, key or get_column_letter(i + 1), _("Unknown column."))
-                                for i, key in enumerate(keys) if key not in known]
+                                for i, key in enumerate(keys) if key not in known and i != self.residence_at]
+        if sheet.by_residence and self.residence_at is None:
+            self.header_problems.append(RowProblem(None, RESIDENCE, _("A required column is missing.")))
         seen = set()
         for key in keys:
             if key in seen:
                 self.header_problems.append(RowProblem(None, key, _("The column appears twice.")))
             seen.add(key)
-        missing = [c.key for c in known.values() if c.unit is None and c.question.required and c.key not in keys]
+        # Where the person lives gives the district: its column may be left out.
+        implied = set().union(*(sheet.for_residence(code).implied for code in sheet.places))
+        missing = [c.key for c in known.values()
+                   if c.unit is None and c.question.required and c.key not in keys and c.key not in implied]
         self.header_problems += [RowProblem(None, key, _("A required column is missing.")) for key in missing]
         # Per question: what a cell may say (label or value, as typed) → the option value.
         self.lookup = {q.key: {**{o.label.strip(): v for v, o in sheet.options[q.key].items()},
@@ -319,11 +346,18 @@ class _RowReader:
             answers.append(AnswerIn(column.question.key, column.unit.code if column.unit else None,
                                     self._value(column.question, text)))
         try:
-            return validate_answers(self.sheet, answers)
+            return validate_answers(self._row_sheet(cells), answers)
         except BallotInvalid as invalid:
             for error in invalid.errors:
                 problems.append(RowProblem(number, self._column_key(error), error.message))
             return None
+
+    def _row_sheet(self, cells: list) -> BallotSheet:
+        """The sheet of this row's residence (the whole sheet for other groups); BallotInvalid if unknown."""
+        if self.residence_at is None:
+            return self.sheet
+        text = _cell_text(cells[self.residence_at]) if self.residence_at < len(cells) else ""
+        return sheet_for_residence(self.sheet, self.places.get(text, text) or None)
 
     def _value(self, question: Question, text: str):
         if question.kind in (Question.Kind.GRADE, Question.Kind.CHOICE):
@@ -334,6 +368,8 @@ class _RowReader:
         return text
 
     def _column_key(self, error) -> str:
+        if error.question == RESIDENCE:
+            return RESIDENCE
         if error.question and error.unit:
             return f"{error.unit}:{error.question}"
         question = self.sheet.by_key.get(error.question)

@@ -6,6 +6,7 @@ only for the length of the window: nothing about a client is ever written to the
 """
 import hashlib
 import hmac
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,12 +43,19 @@ def hit(scope: str, client: str, window_seconds: int) -> int:
     """Count one hit; returns the count in the window (the window starts at the first hit)."""
     key = f"rl:{scope}:{client}"
     if cache.add(key, 1, window_seconds):
+        cache.set(f"{key}:until", time.time() + window_seconds, window_seconds)
         return 1
     try:
         return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.add(key, 1, window_seconds)
+        cache.set(f"{key}:until", time.time() + window_seconds, window_seconds)
         return 1
+
+
+def window_ends(scope: str, client: str) -> float | None:
+    """When `client`'s current window of `scope` ends (a Unix time), so a refusal can say until when."""
+    return cache.get(f"rl:{scope}:{client}:until")
 
 
 def was_seen(scope: str, client: str) -> bool:

@@ -116,7 +116,10 @@ def _questionnaire_problems(questionnaire: Questionnaire) -> list[str]:
         options = list(q.options.all())
         if q.kind in (Question.Kind.GRADE, Question.Kind.CHOICE, Question.Kind.MULTI) and len(options) < 2:
             problems.append(_("Question “%(key)s” needs at least two options.") % {"key": q.key})
-        if q.kind == Question.Kind.GRADE and any(o.score is None for o in options):
+        if q.kind == Question.Kind.GRADE and sum(o.score is None for o in options) > 1:
+            problems.append(_("Grade question “%(key)s” may have one option without a score (“don't know”), "
+                              "no more.") % {"key": q.key})
+        if q.kind == Question.Kind.GRADE and all(o.score is None for o in options):
             problems.append(_("Every option of grade question “%(key)s” needs a score.") % {"key": q.key})
         if q.kind == Question.Kind.SCALE and (q.min_value is None or q.max_value is None):
             problems.append(_("Scale question “%(key)s” needs a minimum and a maximum.") % {"key": q.key})
@@ -172,12 +175,16 @@ class _Choice:
     score: Decimal | None = None
 
 
+DONT_KNOW = "dk"   # the option value of 不了解 / 未接触 on the standard grade questions
 STANDARD_GRADES = (
     _Choice("5", "非常满意", Decimal(100)),
     _Choice("4", "满意", Decimal(80)),
     _Choice("3", "基本满意", Decimal(60)),
     _Choice("2", "不满意", Decimal(40)),
     _Choice("1", "非常不满意", Decimal(0)),
+    # Not a vote: counted in no score and no n, but recorded, so that "I don't know this unit" is
+    # not confused with an unanswered question (DESIGN.md: Answer … or "不了解").
+    _Choice(DONT_KNOW, "不了解", None),
 )
 STANDARD_DIMENSIONS = (
     ("attitude", "服务态度"),
@@ -195,8 +202,9 @@ def questionnaire_create_standard(*, name: str, actor, districts: list[tuple[str
     """The built-in "standard satisfaction evaluation" questionnaire (标准满意度测评).
 
     An overall grade per unit (weight 0.5) and five dimensions (0.1 each), five grades from
-    非常满意 (100) to 非常不满意 (0), and a comment box per unit (folded with the dimensions); profile
-    questions district, age band and sex; a general comment box (read by staff only).
+    非常满意 (100) to 非常不满意 (0) and 不了解 (no score: not a vote), and a comment box per unit (folded
+    with the dimensions); profile questions district, age band and sex; a general comment box (read by
+    staff only).
     Everything stays editable until a campaign using it opens. `districts` are (value, label)
     pairs; by default the district regions in the database.
     """

@@ -1,10 +1,11 @@
 """Ballot fixtures: an open campaign whose questionnaire has every question kind."""
 import pytest
 
-from surveys.models import Ballot, Campaign, EvaluatorGroup, Option, PendingBallot, Question
+from surveys.ballots import clear_sheet_cache
+from surveys.models import Ballot, Campaign, EvaluatorGroup, Option, PendingBallot, Question, Region, Unit
 from surveys.services import campaign_set_status, invitations_issue
 
-from ..factories import CampaignFactory
+from ..factories import CampaignFactory, RegionFactory, UnitFactory
 
 
 @pytest.fixture
@@ -24,6 +25,34 @@ def open_campaign(db):
 @pytest.fixture
 def residents(open_campaign) -> EvaluatorGroup:
     return open_campaign.groups.get(key="residents")
+
+
+@pytest.fixture
+def by_residence(residents) -> EvaluatorGroup:
+    """The residents group rating where they live. 甲区 (D1) has 和平街道 (S1) with 东社区 (C1) and
+    西社区 (C2); 乙区 (D2) has 人民街道 (S2) with 南社区 (C3). Units: each street's office and each
+    community, and one unit with no region, which everybody rates."""
+    street = Region.Level.STREET
+    s1 = RegionFactory(code="S1", name="和平街道", level=street, parent=Region.objects.get(code="D1"))
+    s2 = RegionFactory(code="S2", name="人民街道", level=street, parent=Region.objects.get(code="D2"))
+    community = Region.Level.COMMUNITY
+    c1, c2 = (RegionFactory(code=f"C{i}", name=f"{n}社区", level=community, parent=s1) for i, n in ((1, "东"), (2, "西")))
+    c3 = RegionFactory(code="C3", name="南社区", level=community, parent=s2)
+    units = [UnitFactory(code="SO-1", name="和平街道办事处", region=s1), UnitFactory(code="SO-2", name="人民街道办事处", region=s2),
+             *(UnitFactory(code=f"CM-{i}", name=r.name, kind=Unit.Kind.COMMUNITY, region=r)
+               for i, r in enumerate((c1, c2, c3), start=1)),
+             UnitFactory(code="W-1", name="市民服务热线", kind=Unit.Kind.WINDOW)]
+    residents.units.set(units)
+    residents.unit_scope = EvaluatorGroup.UnitScope.RESIDENCE
+    residents.save()
+    clear_sheet_cache()
+    return residents
+
+
+def resident_answers(units=("SO-1", "CM-1", "W-1"), value="4") -> list[dict]:
+    """A valid ballot of someone living in C1 (东社区), in the API's shape; the district left to the residence."""
+    return ([{"question": "overall", "unit": code, "value": value} for code in units]
+            + [{"question": "age", "unit": None, "value": "60+"}, {"question": "sex", "unit": None, "value": "F"}])
 
 
 @pytest.fixture

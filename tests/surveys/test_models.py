@@ -179,8 +179,10 @@ class TestAuditTrailIsAppendOnly:
 
 
 class TestModelValidation:
-    def test_grade_option_needs_a_score(self, db):
+    def test_a_grade_question_has_at_most_one_option_without_a_score(self, db):
         question = QuestionFactory(kind=Question.Kind.GRADE)
+        Option(question=question, value="dk", label="不了解", score=None).full_clean()   # "don't know": allowed
+        Option.objects.create(question=question, value="dk", label="不了解", score=None)
         with pytest.raises(ValidationError):
             Option(question=question, value="x", label="x", score=None).full_clean()
 
