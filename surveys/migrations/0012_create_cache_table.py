@@ -12,6 +12,6 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("surveys", "0009_pending_answers_text")]
+    dependencies = [("surveys", "0011_append_only_triggers")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop, elidable=False)]

@@ -36,7 +36,7 @@ def untag(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0009_pending_answers_text'),
+        ("surveys", "0012_create_cache_table"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0009_pending_answers_text'),
+        ("surveys", "0013_spent_tags"),
     ]
 
     operations = [
