@@ -1,7 +1,7 @@
 """The ballot pages: /b/, /b/<code>/, /c/<campaign>/<group>/ — the same rules as the API."""
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from surveys.ballot_page import field_name
 from surveys.ballots import ballots_settle
@@ -140,7 +140,9 @@ class TestBallotPage:
 
     def test_a_receipt_of_another_code_does_not_open_this_one(self, client, codes, residents):
         confirm(client, f"/b/{codes[0]}/", valid_answers(residents))
-        Invitation.objects.all().update(used=True, used_on="2026-01-01")
+        other = Client().post(f"/api/v1/ballots/{codes[1]}/", {"answers": valid_answers(residents)},
+                              content_type="application/json")   # somebody else spends the second code
+        assert other.status_code == 201
         assert client.get(f"/b/{codes[1]}/").status_code == 409
 
     def test_the_receipt_cookie_holds_neither_the_code_nor_anything_stored(self, client, codes, residents):

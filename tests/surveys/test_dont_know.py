@@ -8,7 +8,7 @@ from scoring.selectors import unit_dimension_means
 from surveys.ballot_export import write_export
 from surveys.ballots import ballots_settle
 from surveys.models import Answer, BallotUnitScore, Option, Question
-from surveys.services import campaign_open_problems, invitations_issue
+from surveys.services import campaign_open_problems, campaign_set_status, invitations_issue
 
 from .conftest import stored_ballots, valid_answers
 from .test_ballot_pages import form_data
@@ -48,7 +48,7 @@ def test_it_is_stored_but_counted_in_no_score_and_no_n(client, codes, residents,
     response = client.post(f"/api/v1/ballots/{codes[0]}/", {"answers": with_dont_know(residents, first.code)},
                            content_type="application/json")
     assert response.status_code == 201
-    ballots_settle()
+    ballots_settle(min_batch=1)
     assert Answer.objects.get(unit=first, question__key="overall").option.value == "dk"
     assert list(BallotUnitScore.objects.values_list("unit_id", flat=True)) == [second.pk]
     means = {row["question"].key: row["n"] for row in unit_dimension_means(campaign=open_campaign, unit=first)}
@@ -94,6 +94,8 @@ def test_a_paper_cell_may_say_it_by_label(by_residence, tmp_path):
 def test_the_export_and_its_codebook_show_it(client, codes, residents, tmp_path):
     first = residents.units.order_by("code").first()
     assert api_post(client, codes[0], with_dont_know(residents, first.code), residence=None).status_code == 201
+    # Closed: the export settles every ballot (an open campaign keeps its newest few pending).
+    campaign_set_status(campaign=residents.campaign, status="closed", actor="tests")
     out = tmp_path / "ballots.csv"
     write_export(residents, out, with_comments=False)
     (row,) = list(csv.DictReader(out.open(encoding="utf-8-sig")))

@@ -7,7 +7,7 @@ from surveys.ballots import ballots_settle
 from surveys.models import Answer
 
 from .conftest import valid_answers
-from .test_ballot_pages import form_data
+from .test_ballot_pages import confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_a_comment_about_a_unit_is_asked_on_the_page_and_stored_with_that_unit(c
     body = client.get(f"/b/{codes[0]}/").content.decode()
     assert f'name="{field_name(question, first)}"' in body and f'name="{field_name(question, second)}"' in body
     answers = valid_answers(residents) + [{"question": "unit_comment", "unit": second.code, "value": "说明材料不全"}]
-    assert client.post(f"/b/{codes[0]}/", form_data(answers)).status_code == 201
+    assert confirm(client, f"/b/{codes[0]}/", answers).status_code == 303
     ballots_settle(min_batch=1)
     stored = Answer.objects.get(question=question)
     assert (stored.unit, stored.text) == (second, "说明材料不全")

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from surveys.ballots import ballots_settle, cached_ballot_sheet, sheet_for_residence
-from surveys.models import Ballot, BallotUnitScore, Invitation, PendingBallot
+from surveys.models import Ballot, BallotUnitScore, PendingBallot, SpentTag
 from surveys.paper import import_paper_ballots
 from surveys.services import invitations_issue
 
@@ -86,7 +86,7 @@ class TestPage:
     def test_the_residence_gives_the_district_answer_the_weighting_uses(self, client, code):
         response = confirm(client, f"/b/{code}/", resident_answers(), residence="C1")
         assert response.status_code == 303
-        ballots_settle()
+        ballots_settle(min_batch=1)
         ballot = Ballot.objects.get()
         assert ballot.profile["district"] == "D1"
         assert set(BallotUnitScore.objects.values_list("unit__code", flat=True)) == {"CM-1", "SO-1", "W-1"}
@@ -96,7 +96,7 @@ class TestPage:
         response = client.post(f"/b/{code}/", {**form_data(answers), "residence": "C1", "step": "confirm"})
         assert response.status_code == 400
         assert any("西社区" in e["message"] and "东社区" in e["message"] for e in response.context["error_summary"])
-        assert stored_ballots() == 0 and not Invitation.objects.filter(used=True).exists()
+        assert stored_ballots() == 0 and not SpentTag.objects.exists()
 
     def test_without_a_residence_the_picker_comes_back(self, client, code):
         response = client.post(f"/b/{code}/", {**form_data(resident_answers()), "step": "confirm"})
