@@ -53,7 +53,8 @@ def scoring_parameters(campaign: Campaign) -> dict:
     return {
         "level": float(campaign.confidence_level), "min_ballots": campaign.min_ballots,
         "satisfied_threshold": float(campaign.satisfied_threshold), "grade_bands": campaign.grade_bands,
-        "rank_level": RANK_LEVEL, "rank_draws": RANK_DRAWS, "groups": groups,
+        "rank_level": RANK_LEVEL, "rank_draws": RANK_DRAWS, "rank_method": campaign.rank_method,
+        "lonely_psu": campaign.lonely_psu, "groups": groups,
     }
 
 
@@ -126,7 +127,7 @@ def _row_values(result: dict) -> dict[tuple[str, str | None], dict]:
     for u in result["units"]:
         sat = u["satisfied"]
         rows[(u["code"], None)] = {
-            "n": u["n"], "ess": _sum_ess(u), "estimate": u["score"], "se": u["se"], "ci_low": u["ci_low"],
+            "n": u["n"], "ess": u["ess"], "estimate": u["score"], "se": u["se"], "ci_low": u["ci_low"],
             "ci_high": u["ci_high"], "satisfied": sat["value"], "satisfied_low": sat["ci_low"],
             "satisfied_high": sat["ci_high"], "grade": u["grade"] or "", "rank": u["rank"],
             "rank_low": u["rank_low"], "rank_high": u["rank_high"], "suppressed": u["suppressed"]}
@@ -136,11 +137,6 @@ def _row_values(result: dict) -> dict[tuple[str, str | None], dict]:
                 "ci_high": g["ci_high"], "satisfied": None, "satisfied_low": None, "satisfied_high": None,
                 "grade": "", "rank": None, "rank_low": None, "rank_high": None, "suppressed": u["suppressed"]}
     return rows
-
-
-def _sum_ess(unit: dict) -> float | None:
-    values = [g["ess"] for g in unit["groups"] if g["ess"] is not None]
-    return sum(values) if values else None
 
 
 def _unit_score_rows(run: ScoreRun, result: dict, parameters: dict) -> list[UnitScore]:
