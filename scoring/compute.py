@@ -314,6 +314,11 @@ def _unit_entry(unit, groups: list[GroupResult], parameters: dict) -> dict:
     return entry
 
 
+def is_borderline(entry: dict) -> bool:
+    """The unit's printed confidence interval reaches into another grade band (临界)."""
+    return entry.get("grade_low") is not None and entry.get("grade_low") != entry.get("grade_high")
+
+
 def _published_grade(entry: dict, bands, *, graded: bool) -> dict:
     """The printed score and interval, the grade of the printed score, and the grades of the printed
     interval's ends: a unit whose interval crosses a band boundary is borderline (临界)."""
