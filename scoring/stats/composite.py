@@ -130,7 +130,8 @@ def composite_proportions(values, ses, dfs, ks, ns, fallback_ns, census, weights
     all_census = rated & np.all(census[:, None] | ~present, axis=0)
     value, low, high = share_interval(value, np.sqrt(var), df, level, method="logit", k=pooled(ks), n=pooled(ns),
                                       fallback_n=np.where(rated, fallback_n, np.nan), census=all_census)
-    silent = (pooled(ks) == 0) | (pooled(ks) == pooled(ns)) | ~(value * (1 - value) / var <= SE_SAYS_NOTHING)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        silent = (pooled(ks) == 0) | (pooled(ks) == pooled(ns)) | ~(value * (1 - value) / var <= SE_SAYS_NOTHING)
     method = tuple("census" if c else "beta-pooled" if s else "logit" if r else None
                    for c, s, r in zip(all_census, silent, rated, strict=True))
     nan = np.where(rated, 1.0, np.nan)
