@@ -222,3 +222,27 @@ def score_run_freeze(*, run: ScoreRun, actor) -> ScoreRun:
         run.frozen = True
         audit_record(actor=actor, action="score_run.freeze", obj=run, data={"number": run.number})
     return run
+
+
+# --- The reproduction kit ----------------------------------------------------------------------
+
+@transaction.atomic
+def reproduction_kit_write(*, group, out, run: ScoreRun | None, actor) -> int:
+    """Write `group`'s anonymised ballots to `out` (CSV, with its codebook) and beside it
+    `<name>.R`, which recomputes the group's unit scores and SEs with R's survey package (and,
+    given `run`, prints that run's numbers beside R's). One snapshot, audited as an export.
+    Returns the number of ballots."""
+    from surveys.ballot_export import write_export
+
+    from .reproduce import r_script
+
+    if out.suffix.lower() != ".csv":
+        raise ValueError(_("The reproduction kit needs a .csv export (R reads it without extra packages)."))
+    if run is not None and run.campaign_id != group.campaign_id:
+        raise ValueError(_("Run %(n)d belongs to another campaign.") % {"n": run.number})
+    count = write_export(group, out, with_comments=False)
+    out.with_suffix(".R").write_text(r_script(group=group, data_file=out.name, run=run), encoding="utf-8")
+    audit_record(actor=actor, action="ballots.export", obj=group,
+                 data={"ballots": count, "with_comments": False, "r_script": True,
+                       "run": run.number if run is not None else None})
+    return count
