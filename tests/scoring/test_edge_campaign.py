@@ -114,3 +114,43 @@ def test_simultaneous_rank_intervals_are_a_campaign_option_named_in_the_run_and_
     assert [(u["rank_low"], u["rank_high"]) for u in ranked] == list(zip(expected.low, expected.high, strict=True))
     note = "".join(notice_render(campaign=campaign, kind="publicity", issued_on=dt.date(2026, 9, 29), pdf=False).data.method)
     assert "联合95%置信集" in note and "只有检验确认一个单位得分高于另一个时，两者才分先后" in note
+
+
+@pytest.fixture
+def lonely_campaign(db):
+    """Residents stratified by district: 20 ballots from D1 and a single one from D2 (aged 35–59,
+    a man, so that raking can still reach every margin)."""
+    campaign = CampaignFactory.ready(min_ballots=1)
+    campaign_set_status(campaign=campaign, status=Campaign.Status.OPEN, actor="tests")
+    residents = campaign.groups.get(key="residents")
+    office = residents.units.order_by("code").first()
+    sheet = ballot_sheet(residents)
+    for i in range(21):
+        answers = [AnswerIn("district", None, "D1" if i else "D2"), AnswerIn("age", None, ("35-59", "18-34", "60+")[i % 3]),
+                   AnswerIn("sex", None, "MF"[i % 2]), AnswerIn("overall", office.code, "54321"[i % 5])]
+        _cast(sheet, answers, DAY)
+    return campaign, office
+
+
+def test_a_stratum_with_one_ballot_is_scored_under_the_campaigns_lonely_psu_rule(lonely_campaign):
+    campaign, office = lonely_campaign
+    run = score_run_create(campaign=campaign, actor="tests")
+    assert run.parameters["lonely_psu"] == "adjust" and run.result["methods"]["lonely_psu"] == "adjust"
+    group = next(g for u in run.result["units"] if u["code"] == office.code for g in u["groups"])
+    assert group["n"] == 21 and group["se"] > 0
+
+
+def test_the_fail_rule_refuses_with_a_translated_message_and_stores_nothing(lonely_campaign):
+    from django.utils import translation
+
+    from scoring.models import ScoreRun
+    from scoring.services import ScoringError
+
+    campaign, _office = lonely_campaign
+    Campaign.objects.filter(pk=campaign.pk).update(lonely_psu=Campaign.LonelyPsu.FAIL)
+    campaign.refresh_from_db()
+    with translation.override("zh-hans"), pytest.raises(ScoringError, match="只有1张评议票.*不予计算"):
+        score_run_create(campaign=campaign, actor="tests")
+    with translation.override("en"), pytest.raises(ScoringError, match="single ballot.*“fail”"):
+        score_run_create(campaign=campaign, actor="tests")
+    assert not ScoreRun.objects.exists()
