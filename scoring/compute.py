@@ -196,6 +196,7 @@ def _satisfied(parts: list[tuple[float, GroupResult, int]], level: float) -> dic
     with one group, that group's svyciprop interval; at the boundary, decided on the counts."""
     if not parts:
         return {"value": None, "ci_low": None, "ci_high": None, "method": None}
+
     def stack(field):
         return np.array([[float(getattr(g.shares, field)[j])] for _w, g, j in parts])
 
