@@ -8,9 +8,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # System libraries WeasyPrint and the notices need (Pango, CJK fonts, fast font subsetting),
 # gettext for the message catalogues; the tests also need PostgreSQL, Chromium and R with the survey
-# package (MASS for its calibrate()), which checks the reproduction kit.
+# package (MASS for its calibrate()), which checks the reproduction kit; bench/scoring.py reads its
+# data with data.table.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
-TEST_SYSTEM_PACKAGES := postgresql chromium r-cran-survey r-cran-mass
+TEST_SYSTEM_PACKAGES := postgresql chromium r-cran-survey r-cran-mass r-cran-data.table
 
 .PHONY: install install-test demo serve test lint test-sqlite test-postgres bench messages system-packages clean
 
