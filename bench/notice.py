@@ -25,7 +25,7 @@ from bench.environment import setup_django  # noqa: E402
 setup_django()
 
 from bench.forked import measure  # noqa: E402
-from publicity import document  # noqa: E402
+from publicity import document, method_note  # noqa: E402
 from publicity.calendar import working_day_period  # noqa: E402
 
 KINDS = (("street_office", "街道办事处", 0.27), ("community", "社区", 0.33), ("window", "窗口服务中心", 0.2),
@@ -47,7 +47,10 @@ def synthetic_result(units: int) -> dict:
             rows.append({"code": f"{kind[:2].upper()}-{i:03d}", "name": f"第{i + 1}{suffix}" if kind != "city_organ"
                          else f"市{rng.choice('甲乙丙丁戊己庚辛')}{i + 1}{suffix}", "kind": kind,
                          "n": rng.randint(20, 400), "score": score, "se": se, "ci_low": score - 1.96 * se,
-                         "ci_high": score + 1.96 * se, "grade": "满意" if score >= 90 else "比较满意" if score >= 80
+                         "ci_high": score + 1.96 * se,
+                         "published": {"score": round(score, 1), "ci_low": round(score - 1.96 * se, 1),
+                                       "ci_high": round(score + 1.96 * se, 1)},
+                         "grade_low": None, "grade_high": None, "grade": "满意" if score >= 90 else "比较满意" if score >= 80
                          else "基本满意" if score >= 60 else "不满意",
                          "satisfied": {"value": sat, "ci_low": sat - 0.05, "ci_high": min(1.0, sat + 0.04)},
                          "suppressed": i % 37 == 36, "groups": [{"key": "residents", "weight": 1.0, "n": 100,
@@ -77,7 +80,7 @@ def notice_data(units: int) -> document.NoticeData:
         campaign_title="2026年度群众满意度评议", issuing_organ="民评市群众评议工作办公室", issued_on=ISSUED_ON,
         level=0.95, groups=groups, participation={"residents": {"online": 25000, "paper": 5000}},
         sections=document.result_sections(result),
-        method=document.method_paragraphs(
+        method=method_note.method_paragraphs(
             result=result, parameters={"rank_draws": 4000, "rank_level": 0.95,
                                        "grade_bands": [[90, "满意"], [80, "比较满意"], [60, "基本满意"], [0, "不满意"]]},
             groups=groups, questions=[("总体满意度", 0.5), ("服务态度", 0.5)],

@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from minping.pdf import local_only_fetcher, render_pdf
+from scoring.compute import is_borderline
 from scoring.forest import ForestRow, forest_svg
 
 from .calendar import Period
@@ -198,10 +199,11 @@ def _row(u: dict) -> ResultRow:
     if u["suppressed"] or u["rank"] is None:
         return ResultRow("—", "", u["name"], "样本不足", "", "", "", True)
     sat = u["satisfied"]["value"] if u.get("satisfied") else None
+    shown = u["published"]   # rounded as the grade was decided (scoring.compute.published)
     return ResultRow(
         rank=str(u["rank"]), rank_interval=f"{u['rank_low']}–{u['rank_high']}", name=u["name"],
-        score=fmt(u["score"]), ci=f"{fmt(u['ci_low'])}–{fmt(u['ci_high'])}", satisfied=percent(sat),
-        grade=u["grade"] or "—", suppressed=False,
+        score=fmt(shown["score"]), ci=f"{fmt(shown['ci_low'])}–{fmt(shown['ci_high'])}", satisfied=percent(sat),
+        grade=(u["grade"] or "—") + ("（临界）" if is_borderline(u) else ""), suppressed=False,
     )
 
 
@@ -227,48 +229,6 @@ def design_text(design: dict | None, population: int | None = None) -> str:
 def result_json_text(result: dict) -> str:
     """The run's result as attached: full precision, keys sorted (the same text on every database)."""
     return json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True, allow_nan=False)
-
-
-def method_paragraphs(*, result: dict, parameters: dict, groups: list[GroupInfo], questions: list[tuple[str, float]],
-                      grades: list[tuple[str, float]], min_ballots: int, threshold: float) -> list[str]:
-    """The plain-language note on method, from the run's own parameters."""
-    level = f"{round(100 * result['level'])}%"
-    paragraphs = []
-    if questions:
-        items = "、".join(f"“{text}”占{weight * 100:g}%" for text, weight in questions)
-        scale = "、".join(f"“{label}”计{score:g}分" for label, score in grades)
-        paragraphs.append(f"每张评议票对一个单位的评价折算为百分制得分：{items}；" + (f"{scale}。" if scale else "。"))
-    weights = "、".join(f"{g.name}{g.weight_label}" for g in groups)
-    paragraphs.append("各评议主体的得分分别计算，并按人口结构加权，使结果代表该群体的总体意见：" + "；".join(
-        f"{g.name}，{g.design}" for g in groups) + "。")
-    paragraphs.append(f"综合得分是各评议主体得分的加权平均，权重为{weights}；"
-                      "只由部分评议主体评议的单位，按这些主体的权重比例折算。")
-    paragraphs.append(f"由于评议只覆盖部分群众，每个得分都有抽样误差。表中“{level}置信区间”的含义是："
-                      f"如果用同样的方法反复抽样评议，约{level}的区间会包含全体群众评价的真实值。区间越窄，结果越精确；"
-                      "两个单位的区间大部分重叠时，得分的差别可能只是抽样误差。")
-    draws = parameters.get("rank_draws")
-    rank_level = f"{round(100 * parameters.get('rank_level', 0.95))}%"
-    paragraphs.append(f"名次区间根据得分的抽样误差模拟{draws}次得出，表示该单位的名次有{rank_level}的把握落在此区间内。"
-                      "名次区间相互重叠的单位不宜认定有实质差别；图中同一底色带内的单位在统计上难以区分。"
-                      if draws else
-                      f"名次区间表示该单位的名次有{rank_level}的把握落在此区间内；名次区间相互重叠的单位不宜认定有实质差别。")
-    label = next((lbl for lbl, score in grades if abs(score - threshold) < 1e-9), None)
-    paragraphs.append(f"满意率是评价得分达到{threshold:g}分" + (f"（“{label}”）" if label else "") + "及以上的评议票所占的比例（加权计算）。")
-    bands = parameters.get("grade_bands") or []
-    if bands:
-        parts = []
-        for i, (low, name) in enumerate(bands):
-            if i == 0:
-                parts.append(f"{low:g}分及以上为“{name}”")
-            elif low > 0:
-                parts.append(f"{low:g}分至{bands[i - 1][0]:g}分（不含）为“{name}”")
-            else:
-                parts.append(f"{bands[i - 1][0]:g}分以下为“{name}”")
-        paragraphs.append("等次按综合得分划分：" + "，".join(parts) + "。")
-    paragraphs.append(f"任一评议主体的有效评议票少于{min_ballots}张的单位，得分误差过大，列为“样本不足”，不排名、不定等次。")
-    paragraphs.append(f"本文件附有全部计算结果（附件 results.json，第{result.get('run')}次计算，"
-                      f"方法版本 {result.get('method')}），可据此复核本文件中的每一个数字。")
-    return paragraphs
 
 
 def qr_data_url(url: str) -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from scoring.models import ScoreRun
 from surveys.models import Ballot, Campaign, Question
 
-from . import anchoring, document, signing
+from . import anchoring, document, method_note, signing
 from .calendar import Period
 from .models import GENESIS_SHA256, Notice, Objection
 
@@ -275,7 +275,7 @@ def notice_data(*, campaign: Campaign, run: ScoreRun, kind: str, issued_on: dt.d
         body=body or default_body(campaign, kind, organ, publicity),
         campaign_title=campaign.title, issuing_organ=organ, issued_on=issued_on, level=result["level"],
         groups=groups, participation=participation(campaign), sections=document.result_sections(result),
-        method=document.method_paragraphs(
+        method=method_note.method_paragraphs(
             result=result, parameters=parameters, groups=groups, questions=questions, grades=grades,
             min_ballots=parameters.get("min_ballots", campaign.min_ballots),
             threshold=parameters.get("satisfied_threshold", float(campaign.satisfied_threshold))),

@@ -1,4 +1,4 @@
-"""From sufficient statistics to scores: method "minping-1" (issue 4, STATISTICS.md).
+"""From sufficient statistics to scores: method "minping-2" (issues 4 and 14, STATISTICS.md).
 
 No database access here: `scoring.services` loads the per-cell sums (`scoring.selectors`) and the
 run's parameters, and this module turns them into the result — the same function for a new run
@@ -8,12 +8,24 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+from django.utils.translation import gettext as _
 
-from scoring.stats import CellTable, StatsError, composite_many, domain_means, domain_proportions, rank_intervals
-from scoring.stats.intervals import logit_interval
+from scoring.stats import (
+    CellTable,
+    SinglePSUError,
+    StatsError,
+    composite_many,
+    composite_proportions,
+    domain_means,
+    domain_proportions,
+    kish_ess,
+    pooled_ess,
+    rank_intervals,
+    simultaneous_rank_intervals,
+)
 from surveys.grades import grade_for
 from surveys.models import Unit
 
@@ -68,7 +80,7 @@ def _labels(cells: list[tuple], keys: list[str], variable: str | None) -> list |
     return None if not variable else [cell[keys.index(variable)] for cell in cells]
 
 
-def _cell_table(spec: dict, cells: list[tuple], n: np.ndarray) -> CellTable:
+def _cell_table(spec: dict, cells: list[tuple], n: np.ndarray, lonely_psu: str) -> CellTable:
     keys = spec["keys"]
     strata = _labels(cells, keys, spec["strata"])
     if strata is not None:
@@ -77,7 +89,7 @@ def _cell_table(spec: dict, cells: list[tuple], n: np.ndarray) -> CellTable:
         fpc = np.full(len(cells), float(spec["fpc"]))
     else:
         fpc = None
-    table = CellTable(n=n, stratum=strata, fpc=fpc)
+    table = CellTable(n=n, stratum=strata, fpc=fpc, lonely_psu=lonely_psu)
     # Margins and levels in a fixed order: PostgreSQL's jsonb does not keep the key order of the
     # stored parameters, and raking converges (to 1e-10) to a point that depends on the order.
     if spec["poststratify"]:
@@ -97,14 +109,14 @@ def _check_cells(spec: dict, cells: list[tuple]) -> None:
         for variable, level in zip(spec["keys"], cell, strict=True):
             if level is None:
                 raise ScoringError(
-                    f"Group “{spec['key']}”: some ballots have no answer to “{variable}”, "
-                    "which the group's weighting design needs.")
+                    _("Group “%(group)s”: some ballots have no answer to “%(variable)s”, which the group's "
+                      "weighting design needs.") % {"group": spec["key"], "variable": variable})
             known = (spec["fpc"] if variable == spec["strata"] else
                      (spec["poststratify"] or spec["rake"] or {}).get(variable))
             if isinstance(known, dict) and level not in known:
                 raise ScoringError(
-                    f"Group “{spec['key']}”: ballots answer “{level}” to “{variable}”, "
-                    "which has no census margin.")
+                    _("Group “%(group)s”: ballots answer “%(level)s” to “%(variable)s”, which has no census "
+                      "margin.") % {"group": spec["key"], "level": level, "variable": variable})
 
 
 def _check_stored_cells(spec: dict, row_of: dict, sums: list) -> None:
@@ -115,12 +127,13 @@ def _check_stored_cells(spec: dict, row_of: dict, sums: list) -> None:
     stray = {row[0] for row in sums} - row_of.keys()
     if stray:
         raise ScoringError(
-            f"Group “{spec['key']}”: stored ballot scores carry weighting cells that no ballot has under "
-            f"the group's design ({', '.join(spec['keys']) or 'unweighted'}), e.g. {sorted(map(str, stray))[0]}; "
-            "their cell keys are out of date.")
+            _("Group “%(group)s”: stored ballot scores carry weighting cells that no ballot has under the group's "
+              "design (%(keys)s), e.g. %(cell)s; their cell keys are out of date.")
+            % {"group": spec["key"], "keys": ", ".join(spec["keys"]) or _("unweighted"),
+               "cell": sorted(map(str, stray))[0]})
 
 
-def group_result(spec: dict, sums: GroupSums, level: float) -> GroupResult:
+def group_result(spec: dict, sums: GroupSums, level: float, lonely_psu: str = "fail") -> GroupResult:
     """Domain means and satisfied shares of every unit the group rates, from the cell sums."""
     units = list(spec["units"])
     result = GroupResult(key=spec["key"], weight=spec["weight"], units=units, n=0, ess=None)
@@ -142,14 +155,19 @@ def group_result(spec: dict, sums: GroupSums, level: float) -> GroupResult:
         n_d[i, j], yes[i, j] = count, k
         sy[i, j], syy[i, j] = float(s1) / sums.scales[0], float(s2) / sums.scales[1]
     try:
-        table = _cell_table(spec, cells, n)
+        table = _cell_table(spec, cells, n, lonely_psu)
         result.means = domain_means(table, n_d, sy, syy, level=level)
         result.shares = domain_proportions(table, n_d, yes, level=level, method="logit")
+    except SinglePSUError as error:
+        raise ScoringError(
+            _("Group “%(group)s”: a weighting stratum has a single ballot, and the campaign's rule for such strata "
+              "is “fail”. Choose “adjust” or collect more ballots. (%(detail)s)")
+            % {"group": spec["key"], "detail": error}) from error
     except StatsError as error:
-        raise ScoringError(f"Group “{spec['key']}”: {error}") from error
-    w = table.weights
+        raise ScoringError(_("Group “%(group)s”: the weighting design cannot be computed: %(detail)s")
+                           % {"group": spec["key"], "detail": error}) from error
     result.n = int(n.sum())
-    result.ess = float((n * w).sum() ** 2 / (n * w * w).sum())
+    result.ess = float(kish_ess(table.weights, n))
     return result
 
 
@@ -174,32 +192,39 @@ def _group_entry(g: GroupResult, j: int) -> dict:
 
 
 def _satisfied(parts: list[tuple[float, GroupResult, int]], level: float) -> dict:
-    """Share satisfied across groups: Σ (w_g/W) p_g, SE² = Σ (w_g/W)² SE_g², logit interval.
-
-    With one group this is that group's svyciprop interval; with several, the t quantile uses
-    Satterthwaite's degrees of freedom for the weighted sum of independent variances.
-    """
-    none = {"value": None, "ci_low": None, "ci_high": None}
+    """Share satisfied across the groups that rate a unit (scoring.stats.composite_proportions):
+    with one group, that group's svyciprop interval; at the boundary, decided on the counts."""
     if not parts:
-        return none
-    if len(parts) == 1:
-        _, g, j = parts[0]
-        s = g.shares
-        return {"value": _num(s.value[j]), "ci_low": _num(s.ci_low[j]), "ci_high": _num(s.ci_high[j])}
-    total_w = sum(w for w, _, _ in parts)
-    p = sum(w / total_w * float(g.shares.value[j]) for w, g, j in parts)
-    terms = [(w / total_w) ** 2 * float(g.shares.se[j]) ** 2 for w, g, j in parts]
-    var = sum(terms)
-    dfs = [float(g.shares.df[j]) for _, g, j in parts]
-    df = var ** 2 / sum(t ** 2 / d for t, d in zip(terms, dfs, strict=True) if t > 0) if var > 0 else sum(dfs)
-    n = sum(int(g.shares.n[j]) for _, g, j in parts)
-    low, high = logit_interval(p, math.sqrt(var), df, level, n, n, False)
-    return {"value": _num(p), "ci_low": _num(low), "ci_high": _num(high)}
+        return {"value": None, "ci_low": None, "ci_high": None, "method": None}
+
+    def stack(field):
+        return np.array([[float(getattr(g.shares, field)[j])] for _w, g, j in parts])
+
+    shares = composite_proportions(
+        stack("value"), stack("se"), stack("df"), stack("k"), stack("n"), stack("fallback_n"),
+        [g.shares.census for _w, g, _j in parts], [w for w, _g, _j in parts], level=level)
+    return {"value": _num(shares.value[0]), "ci_low": _num(shares.ci_low[0]), "ci_high": _num(shares.ci_high[0]),
+            "method": shares.method[0]}
 
 
 def rank_seed(digest: str, kind: str) -> int:
     """Reproducible per run: the same inputs draw the same simulation."""
     return int.from_bytes(hashlib.sha256(f"{digest}:{kind}".encode()).digest()[:8], "big")
+
+
+# How published numbers are rounded: scores and their intervals to one decimal, half up, on the
+# computed value (Decimal of the float, exactly); grades are read off the rounded score, so that
+# two units printed with the same score always get the same grade.
+SCORE_DIGITS = 1
+ROUNDING_RULE = "half-up to 0.1 on the computed value; grades from the rounded score"
+
+
+def published(value: float | None) -> float | None:
+    """The number as printed: `value` rounded half up to SCORE_DIGITS decimals."""
+    if value is None:
+        return None
+    step = Decimal(1).scaleb(-SCORE_DIGITS)
+    return float(Decimal(value).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def compute(*, parameters: dict, sums: dict[str, GroupSums], units: dict, digest: str) -> dict:
@@ -208,17 +233,59 @@ def compute(*, parameters: dict, sums: dict[str, GroupSums], units: dict, digest
     `units`: {unit id: Unit} for every unit a group rates.
     """
     level = parameters["level"]
-    groups = [group_result(spec, sums[spec["key"]], level) for spec in parameters["groups"]]
+    lonely_psu = parameters["lonely_psu"]
+    groups = [group_result(spec, sums[spec["key"]], level, lonely_psu) for spec in parameters["groups"]]
     unit_ids = sorted(units, key=lambda u: (units[u].kind, units[u].code))
     entries = [_unit_entry(units[u], groups, parameters) for u in unit_ids]
     _rank(entries, parameters, digest)
     return {
         "method": METHOD_VERSION,
         "level": level,
-        "groups": [{"key": g.key, "weight": g.weight, "n": g.n, "ess": _num(g.ess), "design": _design(spec)}
+        "methods": declared_methods(parameters),
+        "groups": [{"key": g.key, "weight": g.weight, "n": g.n, "ess": _num(g.ess), "design": _design(spec),
+                    "variance": variance_method(spec)}
                    for g, spec in zip(groups, parameters["groups"], strict=True)],
         "units": sorted(entries, key=_display_order),
     }
+
+
+RANK_METHOD_NAMES = {
+    "marginal": "marginal: 95% quantiles of each unit's rank over seeded draws from N(score, SE²), unit by unit",
+    "simultaneous": "simultaneous: joint 95% confidence set for all ranks of a unit kind, step-down max-t over "
+                    "all pairwise differences (Mogstad, Romano, Shaikh & Wilhelm; R csranks, simul = TRUE)",
+}
+
+
+def declared_methods(parameters: dict) -> dict:
+    """Every method the run used, by name, so that the numbers can be reproduced elsewhere."""
+    return {
+        "mean_interval": "normal: estimate ± z·SE (R confint on svymean)",
+        "share_interval": ("logit with the design's degrees of freedom (R svyciprop); all or no respondents "
+                           "satisfied (decided on counts) or a zero SE: Korn–Graubard with the respondents as "
+                           "effective size; no degrees of freedom: [0, 1]; census: no interval width"),
+        "composite": "Σ (w_g/W) × group estimate over the groups that rate the unit; variance Σ (w_g/W)² × SE_g²",
+        "composite_share_interval": ("logit with Satterthwaite degrees of freedom; at the boundary or with a zero SE "
+                                     "Korn–Graubard at the pooled effective size 1/Σ (w_g/W)²/n*_g"),
+        "composite_ess": "pooled: 1/Σ (w_g/W)²/ess_g",
+        "lonely_psu": parameters["lonely_psu"],
+        "rank_interval": RANK_METHOD_NAMES[parameters["rank_method"]],
+        "rank_draws": parameters["rank_draws"],
+        "rank_level": parameters["rank_level"],
+        "rounding": ROUNDING_RULE,
+        "grade_uncertainty": "grade_low/grade_high: the grades of the rounded confidence limits; borderline when they differ",
+    }
+
+
+def variance_method(spec: dict) -> str:
+    """The group's variance estimator, in R's words: calibrate(calfun="raking") for raked groups
+    (not rake()'s ten sweeps, whose SEs differ by up to ~1%), postStratify, stratified or SRS."""
+    if spec["rake"]:
+        return "calibrate-raking"
+    if spec["poststratify"]:
+        return "poststratify"
+    if spec["strata"]:
+        return "stratified"
+    return "srs"
 
 
 def _design(spec: dict) -> dict:
@@ -232,7 +299,7 @@ def _unit_entry(unit, groups: list[GroupResult], parameters: dict) -> dict:
     suppressed = any(e["n"] < parameters["min_ballots"] for e in group_entries)
     present = [(g, j) for (g, j), e in zip(raters, group_entries, strict=True) if e["n"] > 0 and g.weight > 0]
     entry = {"code": unit.code, "name": unit.name, "kind": unit.kind,
-             "n": sum(e["n"] for e in group_entries), "score": None, "se": None, "ci_low": None,
+             "n": sum(e["n"] for e in group_entries), "ess": None, "score": None, "se": None, "ci_low": None,
              "ci_high": None, "grade": None, "satisfied": _satisfied([], parameters["level"]),
              "rank": None, "rank_low": None, "rank_high": None, "suppressed": suppressed,
              "groups": group_entries}
@@ -241,23 +308,40 @@ def _unit_entry(unit, groups: list[GroupResult], parameters: dict) -> dict:
         ses = np.array([[g.means.se[j]] for g, j in present])
         weights = np.array([g.weight for g, _ in present])
         value, se, low, high = composite_many(values, ses, weights, level=parameters["level"])
-        entry.update(score=_num(value[0]), se=_num(se[0]), ci_low=_num(low[0]), ci_high=_num(high[0]))
+        entry.update(score=_num(value[0]), se=_num(se[0]), ci_low=_num(low[0]), ci_high=_num(high[0]),
+                     ess=_num(pooled_ess([g.means.ess[j] for g, j in present], weights)))
         entry["satisfied"] = _satisfied([(g.weight, g, j) for g, j in present], parameters["level"])
-    if not suppressed and entry["score"] is not None:
-        entry["grade"] = grade_for(entry["score"], parameters["grade_bands"])
+    entry.update(_published_grade(entry, parameters["grade_bands"], graded=not suppressed))
     return entry
 
 
+def is_borderline(entry: dict) -> bool:
+    """The unit's printed confidence interval reaches into another grade band (临界)."""
+    return entry.get("grade_low") is not None and entry.get("grade_low") != entry.get("grade_high")
+
+
+def _published_grade(entry: dict, bands, *, graded: bool) -> dict:
+    """The printed score and interval, the grade of the printed score, and the grades of the printed
+    interval's ends: a unit whose interval crosses a band boundary is borderline (临界)."""
+    shown = {key: published(entry[key]) for key in ("score", "ci_low", "ci_high")}
+    out = {"published": shown, "grade": None, "grade_low": None, "grade_high": None}
+    if graded and shown["score"] is not None:
+        out.update(grade=grade_for(shown["score"], bands), grade_low=grade_for(shown["ci_low"], bands),
+                   grade_high=grade_for(shown["ci_high"], bands))
+    return out
+
+
 def _rank(entries: list[dict], parameters: dict, digest: str) -> None:
-    """Rank within each unit kind the units that are not suppressed, with simulated intervals."""
+    """Rank within each unit kind the units that are not suppressed, with the campaign's kind of
+    rank intervals (marginal or simultaneous)."""
     by_kind: dict[str, list[dict]] = {}
     for e in entries:
         if not e["suppressed"] and e["score"] is not None and e["se"] is not None:
             by_kind.setdefault(e["kind"], []).append(e)
+    intervals = simultaneous_rank_intervals if parameters["rank_method"] == "simultaneous" else rank_intervals
     for kind, ranked in by_kind.items():
-        ranks = rank_intervals([e["score"] for e in ranked], [e["se"] for e in ranked],
-                               seed=rank_seed(digest, kind), draws=parameters["rank_draws"],
-                               level=parameters["rank_level"])
+        ranks = intervals([e["score"] for e in ranked], [e["se"] for e in ranked],
+                          seed=rank_seed(digest, kind), draws=parameters["rank_draws"], level=parameters["rank_level"])
         for e, r, lo, hi in zip(ranked, ranks.rank, ranks.low, ranks.high, strict=True):
             e.update(rank=int(r), rank_low=int(lo), rank_high=int(hi))
 

@@ -10,7 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-METHOD_VERSION = "minping-1"
+# minping-2 (issue 14): share boundaries from counts, composite share intervals, lonely-PSU rule,
+# grades from the published (rounded) score, declared methods, optional simultaneous rank intervals.
+METHOD_VERSION = "minping-2"
 
 
 class ImmutableRunError(Exception):

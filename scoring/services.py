@@ -53,7 +53,8 @@ def scoring_parameters(campaign: Campaign) -> dict:
     return {
         "level": float(campaign.confidence_level), "min_ballots": campaign.min_ballots,
         "satisfied_threshold": float(campaign.satisfied_threshold), "grade_bands": campaign.grade_bands,
-        "rank_level": RANK_LEVEL, "rank_draws": RANK_DRAWS, "groups": groups,
+        "rank_level": RANK_LEVEL, "rank_draws": RANK_DRAWS, "rank_method": campaign.rank_method,
+        "lonely_psu": campaign.lonely_psu, "groups": groups,
     }
 
 
@@ -126,7 +127,7 @@ def _row_values(result: dict) -> dict[tuple[str, str | None], dict]:
     for u in result["units"]:
         sat = u["satisfied"]
         rows[(u["code"], None)] = {
-            "n": u["n"], "ess": _sum_ess(u), "estimate": u["score"], "se": u["se"], "ci_low": u["ci_low"],
+            "n": u["n"], "ess": u["ess"], "estimate": u["score"], "se": u["se"], "ci_low": u["ci_low"],
             "ci_high": u["ci_high"], "satisfied": sat["value"], "satisfied_low": sat["ci_low"],
             "satisfied_high": sat["ci_high"], "grade": u["grade"] or "", "rank": u["rank"],
             "rank_low": u["rank_low"], "rank_high": u["rank_high"], "suppressed": u["suppressed"]}
@@ -136,11 +137,6 @@ def _row_values(result: dict) -> dict[tuple[str, str | None], dict]:
                 "ci_high": g["ci_high"], "satisfied": None, "satisfied_low": None, "satisfied_high": None,
                 "grade": "", "rank": None, "rank_low": None, "rank_high": None, "suppressed": u["suppressed"]}
     return rows
-
-
-def _sum_ess(unit: dict) -> float | None:
-    values = [g["ess"] for g in unit["groups"] if g["ess"] is not None]
-    return sum(values) if values else None
 
 
 def _unit_score_rows(run: ScoreRun, result: dict, parameters: dict) -> list[UnitScore]:
@@ -226,3 +222,27 @@ def score_run_freeze(*, run: ScoreRun, actor) -> ScoreRun:
         run.frozen = True
         audit_record(actor=actor, action="score_run.freeze", obj=run, data={"number": run.number})
     return run
+
+
+# --- The reproduction kit ----------------------------------------------------------------------
+
+@transaction.atomic
+def reproduction_kit_write(*, group, out, run: ScoreRun | None, actor) -> int:
+    """Write `group`'s anonymised ballots to `out` (CSV, with its codebook) and beside it
+    `<name>.R`, which recomputes the group's unit scores and SEs with R's survey package (and,
+    given `run`, prints that run's numbers beside R's). One snapshot, audited as an export.
+    Returns the number of ballots."""
+    from surveys.ballot_export import write_export
+
+    from .reproduce import r_script
+
+    if out.suffix.lower() != ".csv":
+        raise ValueError(_("The reproduction kit needs a .csv export (R reads it without extra packages)."))
+    if run is not None and run.campaign_id != group.campaign_id:
+        raise ValueError(_("Run %(n)d belongs to another campaign.") % {"n": run.number})
+    count = write_export(group, out, with_comments=False)
+    out.with_suffix(".R").write_text(r_script(group=group, data_file=out.name, run=run), encoding="utf-8")
+    audit_record(actor=actor, action="ballots.export", obj=group,
+                 data={"ballots": count, "with_comments": False, "r_script": True,
+                       "run": run.number if run is not None else None})
+    return count

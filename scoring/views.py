@@ -17,6 +17,7 @@ from surveys.roles import is_evaluation_staff
 from . import selectors
 from .forest import ForestRow, forest_svg
 from .services import ScoringError, ScoringRefused, score_run_create
+from .stats import suppress_cells, trend_test
 
 
 def _require_staff(user) -> None:
@@ -105,25 +106,32 @@ def unit_results(request, slug, code):
         raise Http404
     previous = selectors.unit_previous_score(campaign=campaign, unit=unit)
     names = dict(campaign.groups.values_list("key", "name"))
-    groups = [{**g, "name": names.get(g["key"], g["key"])} for g in entry["groups"]] if entry else []
+    groups = _group_rows(entry, names, run.parameters.get("min_ballots", campaign.min_ballots)) if entry else []
     context = {
         "campaign": campaign, "unit": unit, "run": run, "entry": entry, "staff": staff, "groups": groups,
         "dimensions": selectors.unit_dimension_means(campaign=campaign, unit=unit) if run else [],
         "comments": selectors.unit_comments(campaign=campaign, unit=unit) if run else [],
-        "previous": _trend(entry, previous),
+        "previous": _trend(entry, previous, run.result["level"]) if run else None,
     }
     return render(request, "scoring/unit.html", context)
 
 
-def _trend(entry, previous) -> dict | None:
-    """This campaign's composite against the previous campaign's: difference and its 95% interval
-    (independent samples, so the variances add)."""
+def _group_rows(entry: dict, names: dict, minimum: int) -> list[dict]:
+    """The unit's groups, a group with too few ballots hidden — and, as the page shows the unit's
+    total, the smallest other group too, so that the total does not give the hidden one away."""
+    hidden = suppress_cells([[g["n"] for g in entry["groups"]]], minimum, totals_shown=True)[0]
+    return [{**g, "name": names.get(g["key"], g["key"]), "hidden": bool(h)}
+            for g, h in zip(entry["groups"], hidden, strict=True)]
+
+
+def _trend(entry, previous, level: float) -> dict | None:
+    """This campaign's composite against the previous campaign's: the difference, and its interval
+    at this campaign's level when both SEs are known (independent samples, so the variances add)."""
     if not entry or entry["score"] is None or previous is None:
         return None
     campaign, score = previous
     if score.estimate is None:
         return None
-    diff = entry["score"] - score.estimate
-    se = (entry["se"] ** 2 + (score.se or 0.0) ** 2) ** 0.5
-    return {"campaign": campaign, "score": score, "diff": diff, "low": diff - 1.96 * se, "high": diff + 1.96 * se,
-            "clear": abs(diff) > 1.96 * se}
+    return {"campaign": campaign, "score": score, "test": trend_test(entry["score"], entry["se"], score.estimate,
+                                                                     score.se, level=level),
+            "level": round(100 * level)}

@@ -276,7 +276,7 @@ class CampaignAdmin(admin.ModelAdmin):
         (None, {"fields": ("title", "slug", "year", "status", "questionnaire", "instructions")}),
         (gettext_lazy("Period"), {"fields": ("opens_at", "closes_at")}),
         (gettext_lazy("Scoring"), {"fields": ("min_ballots", "confidence_level", "satisfied_threshold", "grade_bands",
-                                                  "results_for_contacts")}),
+                                                  "results_for_contacts", "lonely_psu", "rank_method")}),
     )
 
     change_form_template = "admin/surveys/campaign/change_form.html"
@@ -328,7 +328,7 @@ class CampaignAdmin(admin.ModelAdmin):
         if obj is not None and obj.status != Campaign.Status.DRAFT:
             # What a ballot means must not change under it.
             return (*self.readonly_fields, "slug", "questionnaire", "min_ballots", "confidence_level",
-                    "satisfied_threshold", "grade_bands")
+                    "satisfied_threshold", "grade_bands", "lonely_psu", "rank_method")
         return self.readonly_fields
 
     def _move(self, request, queryset, status):

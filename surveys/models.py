@@ -262,6 +262,23 @@ class Campaign(models.Model):
         default=ContactResults.PUBLISHED,
         help_text=_("By default a unit's contacts see its results once the publicity notice is out."),
     )
+
+    class LonelyPsu(models.TextChoices):
+        # R's options(survey.lonely.psu = …), the rule scoring applies and declares (issue 14).
+        ADJUST = "adjust", _("Adjust: centre a stratum's single ballot at the overall mean (R's “adjust”)")
+        FAIL = "fail", _("Fail: refuse to score while a stratum has a single ballot (R's default “fail”)")
+
+    class RankMethod(models.TextChoices):
+        MARGINAL = "marginal", _("Marginal: each unit's rank interval holds on its own")
+        SIMULTANEOUS = "simultaneous", _("Simultaneous: all units' rank intervals hold together (csranks)")
+
+    lonely_psu = models.CharField(
+        _("strata with a single ballot"), max_length=12, choices=LonelyPsu.choices, default=LonelyPsu.ADJUST,
+        help_text=_("What scoring does when a weighting stratum of a group has only one ballot."),
+    )
+    rank_method = models.CharField(
+        _("rank intervals"), max_length=12, choices=RankMethod.choices, default=RankMethod.MARGINAL,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -40,10 +40,10 @@ import numpy as np
 from scipy import sparse
 
 from ._checks import as_labels, as_vector, check_finite, check_level, check_weights
-from .design import RAKE_VARIANCE_SWEEPS, RAKE_VARIANCES, stratum_factors
+from .design import RAKE_VARIANCE_SWEEPS, RAKE_VARIANCES, lonely_variance, stratum_factors, stratum_scale
 from .errors import StatsError
 from .estimators import Estimate
-from .intervals import INTERVAL_METHODS, beta_interval, logit_interval, normal_interval, wilson_interval
+from .intervals import INTERVAL_METHODS, kg_df_factor, normal_interval, share_interval, wilson_interval
 from .weighting import make_margin, poststratify_factors, rake_factors
 
 
@@ -60,13 +60,16 @@ class CellTable:
               PSUs of the stratum), or 1 without fpc
     psu       PSU (cluster) label for one-stage cluster samples; a PSU is (stratum, psu). Every
               PSU of the sample must appear in some row. None: respondents are the PSUs.
+    lonely_psu  "fail" (R's default) or "adjust": what a stratum with one PSU does, as in
+              :class:`scoring.stats.Design`.
 
     Rows with identical keys are allowed (the sums just add up). Same meaning as
     :class:`scoring.stats.Design`; ``poststratify`` and ``rake`` take a label per *row*.
     At most one calibration (post-stratification or raking) per table.
     """
 
-    def __init__(self, n, stratum=None, fpc=None, weights=None, psu=None):
+    def __init__(self, n, stratum=None, fpc=None, weights=None, psu=None, lonely_psu="fail"):
+        self._lonely_rule = lonely_psu
         self.n = _frozen(as_vector(n, "n"))
         k = self.n.shape[0]
         check_finite(self.n, "n")
@@ -105,8 +108,8 @@ class CellTable:
         self._n_h = np.bincount(psu_stratum, minlength=n_strata).astype(float)
 
     def _set_fpc(self, fpc):
-        self._fpc_h, self._factor = stratum_factors(
-            self._stratum, self._stratum_labels, self._n_h, fpc, self.n.shape[0])
+        self._fpc_h, self._factor, self._lonely = stratum_factors(
+            self._stratum, self._stratum_labels, self._n_h, fpc, self.n.shape[0], self._lonely_rule)
 
     def _derive(self, weights, step):
         if self._step is not None:
@@ -171,9 +174,8 @@ class CellTable:
             t = self._by_psu @ z_sum
             dev = t - ((self._psu_by_stratum @ t) / self._n_h[:, None])[self._psu_stratum]
             ss = self._psu_by_stratum @ (dev * dev)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(self._n_h > 1, self._factor * self._n_h / (self._n_h - 1), 0.0)
-        return np.maximum(scale @ ss, 0.0)
+        lonely = lonely_variance(self._by_stratum @ z_sum, self._factor, self._lonely)
+        return np.maximum(stratum_scale(self._n_h, self._factor) @ ss + lonely, 0.0)
 
     def _domain_df(self, n_d):
         """Per domain: PSUs with domain members − strata with domain members (R's degf)."""
@@ -206,6 +208,12 @@ class DomainEstimates:
     level: float
     df: np.ndarray | None = None
     method: str = "normal"
+    # Shares only: respondents with the flag, the Korn–Graubard effective size the boundary rule
+    # uses (respondents × df factor), and whether every stratum was enumerated. The composite of
+    # several groups' shares needs them (scoring.stats.composite_proportions).
+    k: np.ndarray | None = None
+    fallback_n: np.ndarray | None = None
+    census: bool = False
 
     def __len__(self):
         return self.value.shape[0]
@@ -256,7 +264,7 @@ def domain_proportions(table, n_d, n_yes, level=0.95, method="logit"):
     """Shares with a 0/1 flag for many domains: R's ``svyciprop(~flag, subset(design, d))``.
 
     ``n_yes`` (K, D): domain members of each cell with the flag set (for a 0/1 flag Σy = Σy²).
-    Methods and boundary rules as :func:`scoring.stats.proportion`.
+    Methods and boundary rules as :func:`scoring.stats.proportion` (decided on the counts).
     """
     level = check_level(level)
     if method not in INTERVAL_METHODS:
@@ -270,13 +278,17 @@ def domain_proportions(table, n_d, n_yes, level=0.95, method="logit"):
             raise StatsError("the Wilson interval assumes an unweighted simple random sample; "
                              "use method='logit' or 'beta' for a weighted or complex design")
         low, high = wilson_interval(n_yes.sum(axis=0), base.n, level)
-        return _replace(base, low, high, None, "wilson")
+        return DomainEstimates(base.value, base.se, _frozen(low), _frozen(high), base.n, base.ess, level,
+                               None, "wilson", k=_frozen(n_yes.sum(axis=0), int))
     df = table._domain_df(n_d)
     rows = np.full(base.n.shape, table.n.sum()) if table.calibrated else base.n
-    func = logit_interval if method == "logit" else beta_interval
-    with np.errstate(divide="ignore", invalid="ignore"):
-        low, high = func(base.value, base.se, df, level, base.n, rows, table._census())
-    return _replace(base, low, high, df, method)
+    k = n_yes.sum(axis=0)
+    fallback_n = base.n * kg_df_factor(rows, df, level)
+    value, low, high = share_interval(base.value, base.se, df, level, method=method, k=k, n=base.n,
+                                      fallback_n=fallback_n, census=table._census())
+    return DomainEstimates(_frozen(value), base.se, _frozen(low), _frozen(high), base.n, base.ess, level,
+                           _frozen(df, int), method, k=_frozen(k, int), fallback_n=_frozen(fallback_n),
+                           census=table._census())
 
 
 def _domain_inputs(table, n_d, sum_y, sum_y2):
@@ -309,11 +321,6 @@ def _result(table, n_d, value, se, low, high, level):
     n = n_d.sum(axis=0).astype(int)
     return DomainEstimates(*(_frozen(a) for a in (value, se, low, high)), _frozen(n, int),
                            _frozen(ess), level)
-
-
-def _replace(base, low, high, df, method):
-    return DomainEstimates(base.value, base.se, _frozen(low), _frozen(high), base.n, base.ess,
-                           base.level, None if df is None else _frozen(df, int), method)
 
 
 def _greg_adjustment(u_sum, n, w0, margins):

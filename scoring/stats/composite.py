@@ -1,12 +1,13 @@
 """Composite scores across evaluator groups (independent samples)."""
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._checks import check_level
 from .errors import StatsError
 from .estimators import Estimate
-from .intervals import normal_interval
+from .intervals import SE_SAYS_NOTHING, normal_interval, share_interval
 
 
 def composite(estimates, weights, level=0.95):
@@ -63,3 +64,76 @@ def composite_many(values, ses, weights, level=0.95):
     se = np.where(rated, np.sqrt(np.where(present, share**2 * ses**2, 0.0).sum(axis=0)), np.nan)
     low, high = normal_interval(value, se, level)
     return value, se, low, high
+
+
+@dataclass(frozen=True)
+class CompositeShares:
+    """Composite shares of U units (arrays of length U, NaN for a unit no group rates).
+
+    ``method`` per unit: "logit" (the interval of the weighted sum, Satterthwaite's df) or
+    "beta-pooled" (Korn–Graubard at the pooled effective size: every respondent flagged or none,
+    or a design SE of zero), "census" (every group enumerated: no sampling error).
+    """
+
+    value: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    df: np.ndarray
+    fallback_n: np.ndarray
+    method: tuple
+
+
+def composite_proportions(values, ses, dfs, ks, ns, fallback_ns, census, weights, level=0.95):
+    """Share with a flag across independent groups: p = Σ (w_g/W) p_g, SE² = Σ (w_g/W)² SE_g².
+
+    (G, U) arrays, NaN/absent where group g does not rate unit u: the groups' shares ``values``,
+    their SEs, design df, flagged and all respondents ``ks``/``ns`` and the Korn–Graubard
+    effective sizes of their boundary rule ``fallback_ns`` (a :class:`DomainEstimates` of
+    :func:`domain_proportions` has all of these); ``census`` (G,): the group enumerated every
+    stratum; ``weights`` (G,): the groups' weights.
+
+    The interval is :func:`scoring.stats.intervals.share_interval` on the pooled numbers: logit
+    with Satterthwaite's degrees of freedom for a weighted sum of independent variances,
+    (Σ a_g² V_g)² / Σ (a_g² V_g)²/df_g; the boundary decided on the summed counts (Σk = Σn: every
+    respondent of every group flagged — a composite of exact ones is not exactly one in floating
+    point, so the value is set to 1); at the boundary or with a zero SE, Korn–Graubard at the
+    pooled effective size n* = 1 / Σ a_g²/n*_g (the size of one sample whose binomial variance
+    equals the weighted sum's). With one group every number is that group's own.
+    """
+    level = check_level(level)
+    values, ses, dfs, ks, ns, fallback_ns = (np.atleast_2d(np.asarray(a, float))
+                                            for a in (values, ses, dfs, ks, ns, fallback_ns))
+    weights, census = np.asarray(weights, float), np.asarray(census, bool)
+    shape = values.shape
+    if any(a.shape != shape for a in (ses, dfs, ks, ns, fallback_ns)) or weights.shape != (shape[0],) \
+            or census.shape != (shape[0],):
+        raise StatsError(f"shapes do not match: values {shape}, weights {weights.shape}, census {census.shape}")
+    if not np.all(np.isfinite(weights) & (weights > 0)):
+        raise StatsError("group weights must be positive")
+    present = np.isfinite(values) & (np.nan_to_num(ns) > 0)
+    w = np.where(present, weights[:, None], 0.0)
+    total_w = w.sum(axis=0)
+    rated = total_w > 0
+    a = w / np.where(rated, total_w, 1.0)
+
+    def pooled(x):
+        return np.where(present, x, 0.0).sum(axis=0)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(rated, pooled(a * values), np.nan)
+        terms = np.where(present, a**2 * ses**2, 0.0)
+        var = terms.sum(axis=0)
+        df_terms = np.where(present & (terms > 0), terms**2 / dfs, 0.0).sum(axis=0)
+        df = np.where(var > 0, var**2 / df_terms, pooled(np.where(present, dfs, 0.0)))
+        fallback_n = 1.0 / pooled(np.where(present, a**2 / fallback_ns, 0.0))
+    all_census = rated & np.all(census[:, None] | ~present, axis=0)
+    value, low, high = share_interval(value, np.sqrt(var), df, level, method="logit", k=pooled(ks), n=pooled(ns),
+                                      fallback_n=np.where(rated, fallback_n, np.nan), census=all_census)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        silent = (pooled(ks) == 0) | (pooled(ks) == pooled(ns)) | ~(value * (1 - value) / var <= SE_SAYS_NOTHING)
+    method = tuple("census" if c else "beta-pooled" if s else "logit" if r else None
+                   for c, s, r in zip(all_census, silent, rated, strict=True))
+    nan = np.where(rated, 1.0, np.nan)
+    return CompositeShares(value * nan, np.sqrt(var) * nan, low * nan, high * nan, df * nan, fallback_n * nan,
+                           method)

@@ -15,6 +15,9 @@ CERTAINTY_EPS = 1e-7
 # R's svyrecvar() repeats the raking sweeps exactly ten times.
 RAKE_VARIANCE_SWEEPS = 10
 RAKE_VARIANCES = ("calibrate", "rake")
+# R's options(survey.lonely.psu = …): "fail" stops on a stratum with one PSU (R's default);
+# "adjust" centres that PSU's total at the population mean (zero) instead of its stratum's.
+LONELY_PSU_RULES = ("fail", "adjust")
 
 
 class Design:
@@ -32,13 +35,16 @@ class Design:
               Sampling fractions are not accepted (R's fpc ≤ 1 convention): give sizes.
 
     A stratum with a single PSU raises :class:`SinglePSUError` unless it is a certainty stratum
-    (fpc = n_h), which contributes no variance (R's default ``survey.lonely.psu = "fail"``).
+    (fpc = n_h), which contributes no variance (R's default ``survey.lonely.psu = "fail"``), or
+    ``lonely_psu="adjust"``: its PSU total is centred at zero, the population mean of the
+    influence values, instead of its stratum's mean — R's ``survey.lonely.psu = "adjust"``.
     Instances are immutable; ``poststratify`` and ``rake`` return new designs.
     """
 
-    def __init__(self, weights=None, strata=None, clusters=None, fpc=None):
+    def __init__(self, weights=None, strata=None, clusters=None, fpc=None, lonely_psu="fail"):
         n = _length(weights, strata, clusters, fpc)
         self._n = n
+        self._lonely_rule = lonely_psu
         self._stratum, self._stratum_labels = (
             (np.zeros(n, int), [None]) if strata is None else as_labels(strata, "strata", n))
         self._set_psus(clusters)
@@ -68,8 +74,8 @@ class Design:
         self._n_h = np.bincount(psu_stratum, minlength=len(self._stratum_labels))
 
     def _set_fpc(self, fpc):
-        self._fpc_h, self._factor = stratum_factors(
-            self._stratum, self._stratum_labels, self._n_h, fpc, self._n)
+        self._fpc_h, self._factor, self._lonely = stratum_factors(
+            self._stratum, self._stratum_labels, self._n_h, fpc, self._n, self._lonely_rule)
 
     def _fpc_weights(self):
         return (self._fpc_h / self._n_h)[self._stratum]
@@ -149,9 +155,8 @@ class Design:
         t = np.bincount(self._psu, z, minlength=len(h))
         dev = t - (np.bincount(h, t, minlength=len(self._n_h)) / self._n_h)[h]
         ss = np.bincount(h, dev * dev, minlength=len(self._n_h))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(self._n_h > 1, self._factor * self._n_h / (self._n_h - 1), 0.0)
-        return float(np.sum(scale * ss))
+        return float(np.sum(stratum_scale(self._n_h, self._factor) * ss)
+                     + lonely_variance(np.bincount(h, t, minlength=len(self._n_h)), self._factor, self._lonely))
 
     def _domain_df(self, mask):
         """R's ``degf(subset(design, mask))``: PSUs with domain members − strata with members."""
@@ -168,12 +173,15 @@ class Design:
                 and self._fpc_h is None and not self._steps and not self._weighted)
 
 
-def stratum_factors(stratum, labels, n_h, fpc, n_rows):
-    """Population sizes N_h and variance factors (N_h − n_h)/N_h per stratum (R's onestrat()).
+def stratum_factors(stratum, labels, n_h, fpc, n_rows, lonely_psu="fail"):
+    """Population sizes N_h, variance factors (N_h − n_h)/N_h per stratum (R's onestrat()) and
+    which strata are lonely (one PSU, some sampling variance).
 
-    Without fpc the factor is 1. Checks that fpc is constant within strata and ≥ n_h, and that
-    no stratum with sampling variance has a single PSU (:class:`SinglePSUError`).
+    Without fpc the factor is 1. Checks that fpc is constant within strata and ≥ n_h; a lonely
+    stratum raises :class:`SinglePSUError` under ``lonely_psu="fail"``.
     """
+    if lonely_psu not in LONELY_PSU_RULES:
+        raise StatsError(f"lonely_psu must be one of {LONELY_PSU_RULES}, got {lonely_psu!r}")
     pop_h, factor = None, np.ones(len(labels))
     if fpc is not None:
         pop = as_vector(fpc, "fpc", n_rows)
@@ -188,11 +196,28 @@ def stratum_factors(stratum, labels, n_h, fpc, n_rows):
                              "(fpc is the population size N_h, not a sampling fraction)")
         factor = (pop_h - n_h) / pop_h
     factor = np.where(factor < CERTAINTY_EPS, 0.0, factor)
-    lonely = [labels[h] for h in np.flatnonzero((n_h == 1) & (factor > 0))]
-    if lonely:
-        raise SinglePSUError(f"Stratum {lonely[0]!r} has only one PSU: its variance cannot be "
-                             f"estimated (strata with one PSU: {lonely!r})")
-    return pop_h, factor
+    lonely = (n_h == 1) & (factor > 0)
+    if lonely.any() and lonely_psu == "fail":
+        names = [labels[h] for h in np.flatnonzero(lonely)]
+        raise SinglePSUError(f"Stratum {names[0]!r} has only one PSU: its variance cannot be "
+                             f"estimated (strata with one PSU: {names!r})")
+    return pop_h, factor, lonely
+
+
+def stratum_scale(n_h, factor):
+    """(1 − f_h) n_h/(n_h − 1) per stratum; 0 for strata with one PSU (see lonely_variance)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n_h > 1, factor * n_h / np.maximum(n_h - 1, 1), 0.0)
+
+
+def lonely_variance(stratum_totals, factor, lonely):
+    """R's lonely.psu = "adjust": a lonely stratum adds (1 − f_h) · T_h², its PSU total T_h
+    centred at zero. ``stratum_totals``: per stratum (rows), optionally × domains (columns)."""
+    if not lonely.any():
+        return 0.0
+    weights = np.where(lonely, factor, 0.0)
+    totals = np.asarray(stratum_totals, float)
+    return weights @ (totals * totals)
 
 
 def _wls_fit(u, margins, w0):

@@ -8,7 +8,7 @@ import numpy as np
 from ._checks import as_vector, check_finite, check_level
 from .design import Design
 from .errors import StatsError
-from .intervals import INTERVAL_METHODS, beta_interval, logit_interval, normal_interval, wilson_interval
+from .intervals import INTERVAL_METHODS, kg_df_factor, normal_interval, share_interval, wilson_interval
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ def proportion(flags, design, domain=None, level=0.95, method="logit"):
     degrees of freedom, which for a domain are R's ``degf(subset(design, domain))`` = PSUs with
     domain members − strata with domain members. At p̂ = 0 or 1 both return the Korn–Graubard
     interval with the number of respondents as effective size (R gives meaningless/NaN bounds
-    there; see :func:`scoring.stats.intervals.beta_interval`). "wilson": only for an unweighted
+    there; see :func:`scoring.stats.intervals.share_interval`, which also covers a zero SE,
+    no degrees of freedom and a census). "wilson": only for an unweighted
     simple random sample (no strata, clusters, fpc, calibration, equal weights); equals
     ``scipy.stats.binomtest(k, n).proportion_ci(level, method="wilson")``; refused otherwise.
     """
@@ -89,9 +90,10 @@ def proportion(flags, design, domain=None, level=0.95, method="logit"):
     # R's svyciprop(method="beta") uses nrow(design): subset() keeps every row of a calibrated
     # design but drops the other rows of an uncalibrated one.
     rows = design.n if design.calibrated else n_d
-    func = logit_interval if method == "logit" else beta_interval
-    low, high = func(base.value, base.se, df, level, n_d, rows, design._census())
-    return _replace(base, low, high, df, method)
+    value, low, high = share_interval(
+        base.value, base.se, df, level, method=method, k=int(y[mask].sum()), n=n_d,
+        fallback_n=n_d * kg_df_factor(rows, df, level), census=design._census())
+    return _replace(base, low, high, df, method, value=float(value))
 
 
 def _inputs(y, design, domain):
@@ -119,6 +121,6 @@ def _estimate(value, design, z, mask, w, level):
     return Estimate(value, se, float(low), float(high), int(mask.sum()), ess, level)
 
 
-def _replace(base, low, high, df, method):
-    return Estimate(base.value, base.se, float(low), float(high), base.n, base.ess, base.level,
+def _replace(base, low, high, df, method, value=None):
+    return Estimate(base.value if value is None else value, base.se, float(low), float(high), base.n, base.ess, base.level,
                     None if df is None else int(df), method)

@@ -1,5 +1,8 @@
 """Display helpers: rounding happens here, on the page, never in the stored data."""
 from django import template
+from django.utils.translation import gettext as _
+
+from scoring.compute import is_borderline
 
 register = template.Library()
 
@@ -17,3 +20,15 @@ def score(value, digits=1):
 @register.filter
 def signed(value, digits=1):
     return "—" if value is None else f"{float(value):+.{int(digits)}f}"
+
+
+@register.filter
+def grade_label(entry) -> str:
+    """A unit's grade, marked borderline when its confidence interval spans another band."""
+    grade = entry.get("grade") if entry else None
+    if not grade:
+        return "—"
+    if is_borderline(entry):
+        return _("%(grade)s (borderline: %(low)s to %(high)s)") % {
+            "grade": grade, "low": entry["grade_low"], "high": entry["grade_high"]}
+    return grade

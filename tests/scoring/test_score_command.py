@@ -14,8 +14,8 @@ from surveys.models import AuditEvent, Campaign
 from surveys.services import campaign_set_status
 from tests.record import append_only_triggers_off
 
-UNIT_KEYS = {"code", "name", "kind", "n", "score", "se", "ci_low", "ci_high", "grade", "satisfied", "rank",
-             "rank_low", "rank_high", "suppressed", "groups"}
+UNIT_KEYS = {"code", "name", "kind", "n", "ess", "score", "se", "ci_low", "ci_high", "published", "grade",
+             "grade_low", "grade_high", "satisfied", "rank", "rank_low", "rank_high", "suppressed", "groups"}
 GROUP_KEYS = {"key", "weight", "n", "ess", "score", "se", "ci_low", "ci_high"}
 
 
@@ -31,10 +31,11 @@ def _close(campaign):
 
 def test_json_has_the_issue_shape_at_full_precision(open_campaign):
     data = json.loads(_score(open_campaign.slug, "--json"))
-    assert set(data) == {"campaign", "run", "method", "level", "groups", "units"}
-    assert (data["campaign"], data["run"], data["method"], data["level"]) == (open_campaign.slug, 1, "minping-1", 0.95)
+    assert set(data) == {"campaign", "run", "method", "methods", "level", "groups", "units"}
+    assert (data["campaign"], data["run"], data["method"], data["level"]) == (open_campaign.slug, 1, "minping-2", 0.95)
     residents, delegates = data["groups"]
-    assert set(residents) == {"key", "weight", "n", "ess", "design"}
+    assert set(residents) == {"key", "weight", "n", "ess", "design", "variance"}
+    assert (residents["variance"], delegates["variance"]) == ("calibrate-raking", "srs")
     assert residents["design"] == {
         "strata": "district", "fpc": {"D1": 200000, "D2": 100000}, "poststratify": None,
         "rake": {"district": {"D1": 200000, "D2": 100000}, "age": {"18-34": 90000, "35-59": 135000, "60+": 75000},
@@ -43,7 +44,7 @@ def test_json_has_the_issue_shape_at_full_precision(open_campaign):
     assert (residents["key"], residents["weight"], delegates["weight"]) == ("residents", 0.6, 0.4)
     assert len(data["units"]) == 5
     for unit in data["units"]:
-        assert set(unit) == UNIT_KEYS and set(unit["satisfied"]) == {"value", "ci_low", "ci_high"}
+        assert set(unit) == UNIT_KEYS and set(unit["satisfied"]) == {"value", "ci_low", "ci_high", "method"}
         assert all(set(g) == GROUP_KEYS for g in unit["groups"])
     # Full precision: the JSON number is the stored double, not a rounded one.
     stored = UnitScore.objects.get(run__number=1, unit__code=data["units"][0]["code"], group__isnull=True)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from scoring.models import ScoreRun
 from scoring.services import PROCESS, ScoringError, ScoringRefused, score_run_create, score_run_verify
+from scoring.templatetags.scoring_tags import grade_label
 from surveys.models import Campaign, Unit
 
 
@@ -81,10 +82,11 @@ def _row(u: dict) -> list[str]:
     sat = u["satisfied"]["value"]
     rank = "—" if u["rank"] is None else str(u["rank"])
     interval = "" if u["rank"] is None else f"{u['rank_low']}–{u['rank_high']}"
-    ci = "" if u["ci_low"] is None else f"{_fmt(u['ci_low'])}–{_fmt(u['ci_high'])}"
-    grade = _("insufficient sample") if u["suppressed"] else (u["grade"] or "—")
+    shown = u["published"]
+    ci = "" if shown["ci_low"] is None else f"{_fmt(shown['ci_low'])}–{_fmt(shown['ci_high'])}"
+    grade = _("insufficient sample") if u["suppressed"] else grade_label(u)
     groups = " ".join(f"{g['key']}:{g['n']}" for g in u["groups"])
-    return [rank, interval, f"{u['code']} {u['name']}", _fmt(u["score"]), ci, grade,
+    return [rank, interval, f"{u['code']} {u['name']}", _fmt(shown["score"]), ci, grade,
             "—" if sat is None else f"{100 * sat:.1f}%", groups]
 
 

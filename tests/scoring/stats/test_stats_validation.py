@@ -214,10 +214,13 @@ def test_census_has_no_interval_width():
         assert proportion([1, 1, 1, 1], d, method=method).ci_low == 1.0
 
 
-def test_domain_with_one_respondent_has_no_t_interval():
-    """df = 1 PSU − 1 stratum = 0: R's qt(…, 0) is NaN and so are our bounds."""
+def test_domain_with_one_respondent_gets_the_interval_zero_to_one():
+    """df = 1 PSU − 1 stratum = 0: R's qt(…, 0) is NaN, so nothing is known about the error; the
+    honest interval is [0, 1], which still contains the estimate (issue 14)."""
     d, y, strata = _strat()
     dom = np.zeros(12, bool)
     dom[0] = True
-    e = proportion(y > 4, d, domain=dom)
-    assert e.df == 0 and np.isnan(e.ci_low) and np.isnan(e.ci_high)
+    for method in ("logit", "beta"):
+        e = proportion(y > 4, d, domain=dom, method=method)
+        assert e.df == 0 and (e.ci_low, e.ci_high) == (0.0, 1.0)
+        assert stats.t.ppf(0.975, 0) != stats.t.ppf(0.975, 0)  # the t quantile R and scipy give: NaN

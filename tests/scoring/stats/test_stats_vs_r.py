@@ -57,6 +57,11 @@ def test_matches_r(case):
     _close(est.value, case["value"], 1e-7 if logit else 1e-9, scale)
     if case["se"] < 1e-10 * scale:  # numerically zero in R
         assert est.se < 1e-9 * scale
+        if case["stat"] == "ciprop":
+            # R's interval has zero width here (the share is a calibration margin); ours falls back
+            # to Korn–Graubard at the respondents, as at the boundary (issue 14: width 0 only for a census).
+            _check_boundary_interval(est, case)
+            return
         for bound in ("ci_low", "ci_high"):
             if case[bound] is not None and abs(case[bound] - case["value"]) < 1e-8 * scale:
                 assert getattr(est, bound) == pytest.approx(est.value, abs=1e-8 * scale)
@@ -67,20 +72,25 @@ def test_matches_r(case):
 
 
 def _check_boundary_interval(est, case):
-    """p̂ = 1 (or 0): Korn–Graubard with n* = n·(t_{rows-1}/t_df)² (documented fallback)."""
+    """p̂ = 1 (or 0), or a zero SE: Korn–Graubard with n* = n·(t_{rows-1}/t_df)² (documented fallback)."""
     from scipy import stats
 
     alpha = 1 - case["level"]
     rows = case["nrow"]
     n_star = case["n"] * (stats.t.ppf(alpha / 2, rows - 1) / stats.t.ppf(alpha / 2, case["df"])) ** 2
-    if est.value == 1.0:
+    p = est.value
+    if p == 1.0:
         assert est.ci_high == 1.0
         assert est.ci_low == pytest.approx(stats.beta.ppf(alpha / 2, n_star, 1), rel=1e-12)
         # = (α/2)^(1/n*): the Clopper–Pearson bound at the effective size
         assert est.ci_low == pytest.approx((alpha / 2) ** (1 / n_star), rel=1e-12)
-    else:
+    elif p == 0.0:
         assert est.ci_low == 0.0
         assert est.ci_high == pytest.approx(stats.beta.ppf(1 - alpha / 2, 1, n_star), rel=1e-12)
+    else:
+        assert est.ci_low == pytest.approx(stats.beta.ppf(alpha / 2, n_star * p, n_star * (1 - p) + 1), rel=1e-9)
+        assert est.ci_high == pytest.approx(stats.beta.ppf(1 - alpha / 2, n_star * p + 1, n_star * (1 - p)), rel=1e-9)
+        assert est.ci_low < p < est.ci_high
 
 
 DESIGNS = sorted(reference()["weights"])
