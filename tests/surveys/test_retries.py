@@ -99,3 +99,32 @@ def test_an_invitation_used_before_spent_tags_stays_used(client, codes, resident
     assert client.get(f"/api/v1/ballots/{codes[0]}/").status_code == 409
     assert post(client, codes[0], valid_answers(residents)).status_code == 409
     assert stored_ballots() == 0
+
+
+def test_migration_0010_keeps_invitations_used_before_it_used(transactional_db, client):
+    """On a database from before spent tags, an invitation marked used gets a (legacy) spent tag: its
+    code stays spent; an unused one stays usable."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from surveys.codes import generate_code
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory.ready()
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.OPEN)
+    group = campaign.groups.get(key="residents")
+    used, unused = generate_code(), generate_code()
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate([("surveys", "0009_pending_answers_text")])
+        old = executor.loader.project_state([("surveys", "0009_pending_answers_text")]).apps
+        Invitation = old.get_model("surveys", "Invitation")
+        for code, is_used in ((used, True), (unused, False)):
+            Invitation.objects.create(campaign_id=campaign.pk, group_id=group.pk, code_hash=hash_code(normalize_code(code)),
+                                      used=is_used, used_on="2026-03-01" if is_used else None)
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert list(SpentTag.objects.values_list("tag", flat=True)) == [legacy_tag(hash_code(normalize_code(used)))]
+    assert client.get(f"/api/v1/ballots/{used}/").status_code == 409
+    assert client.get(f"/api/v1/ballots/{unused}/").status_code == 200
