@@ -215,7 +215,7 @@ def residence_places(units: list[Unit]) -> dict[str, Place]:
 
     def path(region: Region) -> list[Region]:
         chain = [region]
-        while chain[-1].parent_id is not None and chain[-1].parent_id in regions:
+        while chain[-1].parent_id in regions and regions[chain[-1].parent_id] not in chain:   # a cycle stops it
             chain.append(regions[chain[-1].parent_id])
         return chain[::-1]
 

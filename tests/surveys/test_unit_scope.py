@@ -160,3 +160,13 @@ class TestPaper:
         result = import_rows(by_residence, tmp_path, rows)
         assert result.ok and result.ballots == 2
         assert sorted(Ballot.objects.values_list("profile__district", flat=True)) == ["D1", "D2"]
+
+
+def test_the_fill_in_workbook_of_a_residence_group_starts_with_the_residence(by_residence):
+    from surveys.paper import ballot_template
+
+    workbook = ballot_template(by_residence)
+    keys = [cell.value for cell in workbook.worksheets[0][1]]
+    assert keys[0] == "residence" and "district" in keys
+    instructions = "\n".join(str(row[0].value) for row in workbook.worksheets[1].iter_rows())
+    assert "C1  甲区 · 和平街道 · 东社区: CM-1、SO-1、W-1" in instructions
