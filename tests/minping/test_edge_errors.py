@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from publicity.models import Objection
+from surveys.codes import generate_code
 from tests.surveys.conftest import stored_ballots, valid_answers
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,8 @@ def _database_down(execute, sql, params, many, context):
     raise OperationalError("connection to server failed: Connection refused")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/ballots/ABCD-EFGH-JKMN-PQRS-TVW1/", "/notices/"])
+# A well-formed code (its check character right), so that the look-up reaches the database.
+@pytest.mark.parametrize("path", [f"/api/v1/ballots/{generate_code()}/", "/notices/"])
 def test_an_unreachable_database_is_a_503_with_retry_after(path):
     client = Client(raise_request_exception=False)
     with connection.execute_wrapper(_database_down):

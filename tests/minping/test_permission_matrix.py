@@ -166,17 +166,28 @@ MATRIX = {
     "notices/verify/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
     "notices/objections/status/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
     "notices/objections/<slug:campaign>/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
+    # The record anyone may mirror (H17c): the chain file; its signature, the signing certificate and a
+    # notice's timestamp token exist only where a key / a timestamp authority is configured (not here)
+    "notices/chain.jsonl": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "notices/chain.jsonl.p7s": ("404 404 404 404 404 404", "405 405 405 405 405 405"),
+    "notices/signing-certificate.pem": ("404 404 404 404 404 404", "405 405 405 405 405 405"),
+    "notices/<int:pk>/timestamp.tsr": ("404 404 404 404 404 404", "405 405 405 405 405 405"),
     # Publishing: evaluation staff only (the notice here is already published: preview redirects)
     "notices/staff/": ("L 403 403 403 200 200", "L 403 403 403 200 200"),
     "notices/staff/<slug:campaign>/<str:kind>/preview/": ("L 403 403 403 R R", "L 403 403 403 R R"),
     "notices/staff/<slug:campaign>/<str:kind>/preview.pdf": ("L 403 403 403 R R", "L 403 403 403 R R"),
     "notices/staff/<slug:campaign>/<str:kind>/publish/": ("L 405 405 405 405 405", "L 403 403 403 R R"),
     # Ballots: the same for everyone (the code is unknown; residents vote by invitation, not by open link)
-    "b/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
+    # (an empty POST to /b/ is a form without its code: 400 with the form again)
+    "b/": ("200 200 200 200 200 200", "400 400 400 400 400 400"),
     "b/<str:code>/": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
     "c/<slug:campaign>/<slug:group>/": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
     "api/v1/ballots/<str:code>/": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
     "api/v1/ping/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    # The receipt lives in the voter's browser (a signed cookie): without one there is none to show
+    "receipt/": ("404 404 404 404 404 404", "405 405 405 405 405 405"),
+    # The age-friendly display: a POST from any page, answered by going back to it
+    "display/": ("405 405 405 405 405 405", "303 303 303 303 303 303"),
 }
 
 

@@ -28,6 +28,8 @@ def commented(open_campaign):
     batch.write()
     campaign_set_status(campaign=open_campaign, status=Campaign.Status.CLOSED, actor="tests")
     score_run_create(campaign=open_campaign, actor="tests")
+    # Contacts read the scored run at once (by default only once the notice is out).
+    Campaign.objects.filter(pk=open_campaign.pk).update(results_for_contacts=Campaign.ContactResults.SCORED)
     return open_campaign, own, other
 
 
