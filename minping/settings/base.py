@@ -184,6 +184,8 @@ MINPING_CODE_FAILURES_WINDOW = env_int("MINPING_CODE_FAILURES_WINDOW", 600)     
 MINPING_OPEN_BALLOTS_LIMIT = env_int("MINPING_OPEN_BALLOTS_LIMIT", 5)           # open-access ballots per client …
 MINPING_OPEN_BALLOTS_WINDOW = env_int("MINPING_OPEN_BALLOTS_WINDOW", 3600)      # … per hour
 MINPING_DUPLICATE_WINDOW = env_int("MINPING_DUPLICATE_WINDOW", 86400)           # same client + browser within a day: flagged
+# /healthz reports settling as "behind" (status "degraded") above this many pending ballots.
+MINPING_HEALTH_MAX_PENDING = env_int("MINPING_HEALTH_MAX_PENDING", 5000)
 
 # --- Publicity: notices (公示 / 通报) and objections (publicity app) -------------------------------
 # Who issues the notices, printed at their end and in the document's metadata.
