@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System libraries WeasyPrint and the notices need (Pango, CJK fonts, fast font subsetting),
 # gettext for the message catalogues; the tests also need PostgreSQL and Chromium.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
-TEST_SYSTEM_PACKAGES := postgresql chromium
+TEST_SYSTEM_PACKAGES := postgresql chromium nginx openssl
 
 .PHONY: install install-test demo serve test lint test-sqlite test-postgres bench messages system-packages clean
 
