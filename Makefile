@@ -47,8 +47,11 @@ demo: install
 	DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) $(PYTHON) manage.py seed_demo --if-empty
 	@# A self-signed certificate, so that the demo's published notices are signed (PAdES).
 	DEBUG=1 $(PYTHON) manage.py notice_signing_cert --out var/demo-signing.p12 --if-missing
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
-	DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) MINPING_SIGNING_P12=var/demo-signing.p12 \
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with one job worker and the ballot settler (Ctrl-C stops all three)"
+	@export DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) MINPING_SIGNING_P12=var/demo-signing.p12; \
+	  $(PYTHON) manage.py db_worker --interval 1 & worker=$$!; \
+	  $(PYTHON) manage.py settle_ballots --every 30 & settler=$$!; \
+	  trap 'kill $$worker $$settler 2>/dev/null' EXIT INT TERM; \
 	  $(PYTHON) manage.py runserver 127.0.0.1:$(PORT) --skip-checks
 
 serve: demo

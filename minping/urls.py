@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("notices/", include("publicity.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("surveys.urls")),
 ]
 if settings.DEBUG:

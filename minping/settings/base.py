@@ -48,9 +48,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "surveys",
     "scoring",
     "publicity",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +145,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Background jobs (scoring, publishing, imports): django-tasks, the API Django 6 adopts, with its
+# database backend — the queue is a table, so workers on any machine share it (`manage.py db_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
