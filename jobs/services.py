@@ -14,6 +14,7 @@ outside that transaction (scoring settles pending ballots there, batch by batch)
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 
 from django.db import connection, transaction
@@ -86,11 +87,23 @@ def job_retry(*, job: Job) -> Job:
 
 
 def job_stage(job: Job, stage: str) -> None:
-    """Say where a running job stands. Shown only when written outside the job's transaction
-    (in its `before` step, or between steps): inside, nobody else could read it before the end."""
-    if connection.in_atomic_block:
-        return
-    Job.objects.filter(pk=job.pk, attempt=job.attempt).update(stage=stage)
+    """Say where a running job stands ("1,000 rows done …"). Inside the job's transaction nobody
+    else could read it before the end, so there it is written through a connection of its own (a
+    short thread: Django gives each thread one) — on PostgreSQL; SQLite's one writer is the job."""
+    if not connection.in_atomic_block:
+        _write_stage(job, stage)
+    elif connection.vendor == "postgresql":
+        writer = threading.Thread(target=_write_stage, args=(job, stage), kwargs={"own_connection": True})
+        writer.start()
+        writer.join()
+
+
+def _write_stage(job: Job, stage: str, *, own_connection: bool = False) -> None:
+    try:
+        Job.objects.filter(pk=job.pk, attempt=job.attempt).update(stage=stage)
+    finally:
+        if own_connection:
+            connection.close()
 
 
 @task()

@@ -124,9 +124,14 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files waiting for confirmation (paper ballot imports): never served. With several app
+# servers, point "default" and "uploads" at shared storage (docs/deploy.md, "Media").
+MINPING_UPLOAD_DIR = Path(env_str("MINPING_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "uploads": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": MINPING_UPLOAD_DIR, "base_url": None}},
 }
 
 LOGIN_URL = "admin:login"
@@ -153,8 +158,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
-# Uploaded files waiting for confirmation (paper ballot imports); never served.
-MINPING_UPLOAD_DIR = Path(env_str("MINPING_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 
 # Where ballot links point; invitation slips and CSVs print it.
 MINPING_BASE_URL = env_str("MINPING_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -10,6 +10,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="minping-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="minping-test-static-")
 MINPING_UPLOAD_DIR = tempfile.mkdtemp(prefix="minping-test-uploads-")
+STORAGES = {**STORAGES, "uploads": {**STORAGES["uploads"], "OPTIONS": {"location": MINPING_UPLOAD_DIR}}}  # noqa: F405
 
 # Jobs run at once, inside the request that starts them; tests/jobs/ run the real queue and workers.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

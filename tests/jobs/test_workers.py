@@ -4,16 +4,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from jobs.models import Job
 from jobs.selectors import job_is_stalled
-from jobs.services import job_enqueue, job_retry
+from jobs.services import job_enqueue, job_retry, job_stage
 from surveys.models import Region
 
 from . import handlers
@@ -99,3 +100,20 @@ def test_two_workers_share_the_queue_and_run_each_job_once(staff):
         assert worker.returncode == 0, output
     assert {job.status for job in Job.objects.filter(pk__in=[j.pk for j in jobs])} == {Job.Status.SUCCEEDED}
     assert Region.objects.filter(code__startswith="r").count() == 6
+
+
+def test_a_stage_written_inside_the_jobs_transaction_is_seen_by_others_at_once(staff):
+    """Progress of a long import ("1000 rows done") shows while its one transaction is still open."""
+    job = job_enqueue(handler=handlers.always_fails, params={}, actor=staff)
+    seen = []
+
+    def look():
+        seen.append(Job.objects.get(pk=job.pk).stage)
+        connection.close()
+
+    with transaction.atomic():
+        job_stage(job, "1000 rows done")
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join()
+    assert seen == ["1000 rows done"]
