@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # survey package (MASS for its calibrate()), which checks the reproduction kit; bench/scoring.py reads its
 # data with data.table.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
-TEST_SYSTEM_PACKAGES := postgresql chromium openssl r-cran-survey r-cran-mass r-cran-data.table
+TEST_SYSTEM_PACKAGES := postgresql chromium nginx openssl r-cran-survey r-cran-mass r-cran-data.table
 # axe-core, the accessibility engine the browser tests run in every public page (a test tool under var/).
 AXE_CORE_VERSION := 4.11.0
 AXE := var/axe/node_modules/axe-core/axe.min.js
@@ -56,8 +56,11 @@ demo: install
 	DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) $(PYTHON) manage.py seed_demo --if-empty
 	@# A self-signed certificate, so that the demo's published notices are signed (PAdES).
 	DEBUG=1 $(PYTHON) manage.py notice_signing_cert --out var/demo-signing.p12 --if-missing
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
-	DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) MINPING_SIGNING_P12=var/demo-signing.p12 \
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with one job worker and the ballot settler (Ctrl-C stops all three)"
+	@export DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) MINPING_SIGNING_P12=var/demo-signing.p12; \
+	  $(PYTHON) manage.py db_worker --interval 1 & worker=$$!; \
+	  $(PYTHON) manage.py settle_ballots --every 30 & settler=$$!; \
+	  trap 'kill $$worker $$settler 2>/dev/null' EXIT INT TERM; \
 	  $(PYTHON) manage.py runserver 127.0.0.1:$(PORT) --skip-checks
 
 serve: demo

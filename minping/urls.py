@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from . import health
+
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
 admin.site.index_title = settings.ADMIN_SITE_HEADER
@@ -14,6 +16,7 @@ admin.site.index_title = settings.ADMIN_SITE_HEADER
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("results/", include("scoring.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -22,6 +25,7 @@ urlpatterns = [
     path("api/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
          name="api-docs"),
     path("notices/", include("publicity.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("surveys.urls")),
 ]
 # JSON under /api/, a short page elsewhere; 503 with Retry-After when the database is unreachable.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,9 @@ from surveys.services import PROCESS_TARGETS, campaign_set_status
 from . import anchoring, document, selectors, signing
 from .calendar import CalendarUnavailable, Period, working_day_period
 from .models import GENESIS_SHA256, Notice, Objection
+
+# PostgreSQL advisory lock key held while a notice is added to the chain ("MPCH").
+CHAIN_LOCK = 0x4D50_4348
 
 Status = Campaign.Status
 Kind = Notice.Kind
@@ -138,6 +141,17 @@ def notice_render(*, campaign: Campaign, kind: str, issued_on: dt.date | None = 
 
 # --- Publishing --------------------------------------------------------------------------------------
 
+def _lock_chain() -> None:
+    """One publication at a time extends the chain: two notices published at once (two campaigns)
+    must not claim the same predecessor. Locking the head row does not do it: with no notice yet
+    there is no row to lock, and a second publisher that waited on the old head still reads the old
+    head once the first commits. So the whole chain is locked, for this transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+    # SQLite: a writing transaction holds the database's one write lock already (IMMEDIATE mode).
+
+
 @transaction.atomic
 def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | None = None,
                    deadline: dt.date | None = None, title: str = "", body: str = "") -> Notice:
@@ -150,9 +164,8 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
     now = now or timezone.now()
     issued_on = timezone.localdate(now)
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    # The chain head is locked too: two notices published at once must not claim the same predecessor
-    # (and the unique previous_sha256 would refuse the second anyway).
-    head = Notice.objects.select_for_update().order_by("-sequence").first()
+    _lock_chain()
+    head = Notice.objects.order_by("-sequence").first()
     previous = head.sha256 if head else GENESIS_SHA256
     rendered = notice_render(campaign=locked, kind=kind, issued_on=issued_on, deadline=deadline, title=title,
                              body=body, previous_sha256=previous, preview=False)

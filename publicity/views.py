@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from jobs.services import job_enqueue
 from surveys import ratelimit
 from surveys.models import Campaign, Unit
 from surveys.roles import is_evaluation_staff
 
 from . import anchoring, document, selectors, services, signing
 from .forms import ObjectionForm, PublishForm, VerifyForm
+from .jobs import publish_notice
 from .models import Notice
 
 # --- Public ------------------------------------------------------------------------------------
@@ -238,17 +240,19 @@ def staff_preview_pdf(request, campaign: str, kind: str):
 @login_required
 @require_POST
 def staff_publish(request, campaign: str, kind: str):
+    """Rendering and storing a notice takes seconds: a background job, whose page follows it."""
     _require_staff(request.user)
     target = get_object_or_404(Campaign, slug=campaign)
-    form = PublishForm(request.POST)
-    form.is_valid()
-    try:
-        notice = services.notice_publish(campaign=target, kind=_kind(kind), actor=request.user,
-                                         title=form.cleaned_data.get("title", ""),
-                                         body=form.cleaned_data.get("body", ""))
-    except services.PublishRefused as refused:
-        for reason in refused.reasons:
+    kind = _kind(kind)
+    problems = services.publish_problems(campaign=target, kind=kind)
+    if problems:
+        for reason in problems:
             messages.error(request, reason)
         return redirect("publicity:staff")
-    messages.success(request, _("Published. SHA-256: %(sha)s") % {"sha": notice.sha256})
-    return redirect("publicity:detail", pk=notice.pk)
+    form = PublishForm(request.POST)
+    form.is_valid()
+    job = job_enqueue(handler=publish_notice, actor=request.user,
+                      params={"campaign_id": target.pk, "kind": kind, "title": form.cleaned_data.get("title", ""),
+                              "body": form.cleaned_data.get("body", "")},
+                      title_args={"kind": Notice.Kind(kind).label, "campaign": target.title})
+    return redirect("jobs:detail", pk=job.pk)

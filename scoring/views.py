@@ -3,7 +3,6 @@
 Thin views: reads come from `scoring.selectors`, the one write from `scoring.services`.
 Every view checks permissions itself (anonymous → login, others → 403).
 """
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -11,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jobs.services import job_enqueue
 from surveys.models import Campaign, Unit
 from surveys.roles import is_evaluation_staff
 
 from . import selectors
 from .forest import ForestRow, forest_svg
-from .services import ScoringError, ScoringRefused, score_run_create
+from .jobs import score_campaign
 from .stats import suppress_cells, trend_test
 
 
@@ -81,15 +81,12 @@ def campaign_results(request, slug):
 @login_required
 @require_POST
 def campaign_score(request, slug):
+    """Scoring a large campaign takes a while: it runs as a background job, whose page follows it."""
     _require_staff(request.user)
     campaign = get_object_or_404(Campaign, slug=slug)
-    try:
-        run = score_run_create(campaign=campaign, actor=request.user)
-    except (ScoringRefused, ScoringError) as problem:
-        messages.error(request, str(problem))
-    else:
-        messages.success(request, _("Run %(n)d stored.") % {"n": run.number})
-    return redirect("scoring:campaign", slug=campaign.slug)
+    job = job_enqueue(handler=score_campaign, params={"campaign_id": campaign.pk}, actor=request.user,
+                      title_args={"campaign": campaign.title})
+    return redirect("jobs:detail", pk=job.pk)
 
 
 @login_required

@@ -4,15 +4,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from jobs.services import job_enqueue
+
+from . import jobs as surveys_jobs
 from . import paper, resources, selectors, services
 from .ballots import pending_ballots_rating
 from .exports import write_codes
@@ -443,57 +444,31 @@ class PaperImportAdmin(admin.ModelAdmin):
         return custom + super().get_urls()
 
     def upload_view(self, request):
-        """Step 1: check the whole file and list every problem. Step 2: confirm to import the checked file."""
+        """Step 1: upload; a background job checks the whole file and lists every problem.
+        Step 2: confirm on the job's page; another job imports exactly the checked file."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         if "confirm" in request.POST:
             return self._confirm(request)
         form = PaperImportForm(request.POST or None, request.FILES or None)
-        result = token = None
         if request.method == "POST" and form.is_valid():
             group, upload, force = form.cleaned_data["group"], form.cleaned_data["file"], form.cleaned_data["force"]
-            stored = paper.store_upload(upload)
-            try:
-                result = paper.import_paper_ballots(group=group, path=stored, actor=request.user, dry_run=True,
-                                                    force=force, filename=upload.name)
-            except paper.PaperImportError as error:
-                form.add_error("file", str(error))
-            if result is not None and result.ok:
-                token = paper.pending_import_token(stored, group=group, force=force, filename=upload.name)
-            else:
-                stored.unlink(missing_ok=True)
+            params = {"group_id": group.pk, "name": paper.store_upload(upload), "force": force,
+                      "filename": upload.name}
+            job = job_enqueue(handler=surveys_jobs.check_paper_ballots, params=params, actor=request.user,
+                              title_args={"filename": upload.name})
+            return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))
         context = {**self.admin_site.each_context(request), "title": _("Import paper ballots"), "form": form,
-                   "result": result, "token": token, "opts": self.model._meta}
+                   "opts": self.model._meta}
         return render(request, "admin/surveys/paperimport/upload.html", context)
 
     def _confirm(self, request):
-        """Import the checked file, showing the rows done as they go (large files take minutes)."""
         try:
             pending = paper.pending_import(request.POST.get("token", ""))
         except paper.PaperImportError as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:surveys_paperimport_upload"))
-        context = {**self.admin_site.each_context(request), "title": _("Import paper ballots"), "opts": self.model._meta}
-        page = render_to_string("admin/surveys/paperimport/progress.html", context, request=request)
-        head, tail = page.split("<!-- progress -->")
-        return StreamingHttpResponse(self._import_progress(request.user, pending, head, tail),
-                                     content_type="text/html; charset=utf-8")
-
-    @staticmethod
-    def _import_progress(user, pending, head, tail):
-        yield head
-        steps = paper.paper_import_steps(actor=user, **pending)
-        try:
-            while True:
-                rows = next(steps)
-                yield "<li>" + _("%(n)d rows done …") % {"n": rows} + "</li>\n"
-        except StopIteration as finished:
-            result = finished.value
-        finally:
-            pending["path"].unlink(missing_ok=True)
-        if result.ok:
-            yield '<li class="success">' + _("%(n)d paper ballots imported.") % {"n": result.ballots} + "</li>"
-        else:  # the database changed since the check (e.g. the same file imported meanwhile)
-            problems = [str(p) for p in result.problems] or [_("This file was already imported.")]
-            yield '<li class="errornote">' + escape("；".join(problems[:20])) + "</li>"
-        yield tail
+        group = pending.pop("group")
+        job = job_enqueue(handler=surveys_jobs.import_paper_ballots, params={"group_id": group.pk, **pending},
+                          actor=request.user, title_args={"filename": pending["filename"]})
+        return HttpResponseRedirect(reverse("jobs:detail", args=[job.pk]))

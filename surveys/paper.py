@@ -9,13 +9,16 @@ import csv
 import hashlib
 import io
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.core import signing
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -205,45 +208,65 @@ class ImportResult:
         return not self.problems and self.duplicate_of is None
 
 
-def store_upload(upload) -> Path:
-    """Keep an uploaded file (outside the web root) until it is imported or abandoned."""
-    folder = Path(settings.MINPING_UPLOAD_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-    with path.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    return path
+def upload_storage():
+    """Where uploaded files wait (the `uploads` storage: a private folder or bucket that every app
+    server reaches, so a file checked on one server can be imported by a worker on another)."""
+    return storages["uploads"]
+
+
+def store_upload(upload) -> str:
+    """Keep an uploaded file until it is imported or abandoned; returns its name in the storage."""
+    return upload_storage().save(f"paper/{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}", upload)
+
+
+@contextmanager
+def local_copy(name: str) -> Iterator[Path]:
+    """The stored file as a local temporary file, for the readers (openpyxl, csv) that want a path."""
+    with tempfile.TemporaryDirectory(prefix="minping-paper-") as folder:
+        path = Path(folder) / Path(name).name
+        with upload_storage().open(name, "rb") as stored, path.open("wb") as local:
+            shutil.copyfileobj(stored, local)
+        yield path
 
 
 PENDING_SALT = "surveys.paper.pending-import"
 PENDING_MAX_AGE = 3600
 
 
-def pending_import_token(path: Path, *, group: EvaluatorGroup, force: bool, filename: str) -> str:
+def pending_import_token(name: str, *, group: EvaluatorGroup, force: bool, filename: str) -> str:
     """A signed note of a checked file, so that confirming imports exactly the file that was checked."""
-    return signing.dumps({"file": path.name, "group": group.pk, "force": force, "filename": filename,
-                          "sha256": file_digest(path)}, salt=PENDING_SALT)
+    with upload_storage().open(name, "rb") as stored:
+        digest = stream_digest(stored)
+    return signing.dumps({"file": name, "group": group.pk, "force": force, "filename": filename, "sha256": digest},
+                         salt=PENDING_SALT)
 
 
 def pending_import(token: str) -> dict:
-    """The arguments of `import_paper_ballots` for a confirmed token; PaperImportError when stale or forged."""
+    """The arguments of the import for a confirmed token: {group, name, force, filename};
+    PaperImportError when stale or forged."""
     try:
         note = signing.loads(token, salt=PENDING_SALT, max_age=PENDING_MAX_AGE)
     except signing.BadSignature:
         raise PaperImportError(_("The check has expired; upload the file again.")) from None
-    path = Path(settings.MINPING_UPLOAD_DIR) / Path(note["file"]).name
-    if not path.is_file() or file_digest(path) != note["sha256"]:
+    storage = upload_storage()
+    if not storage.exists(note["file"]):
         raise PaperImportError(_("The checked file is no longer there; upload it again."))
+    with storage.open(note["file"], "rb") as stored:
+        if stream_digest(stored) != note["sha256"]:
+            raise PaperImportError(_("The checked file is no longer there; upload it again."))
     group = EvaluatorGroup.objects.select_related("campaign").get(pk=note["group"])
-    return {"group": group, "path": path, "force": note["force"], "filename": note["filename"]}
+    return {"group": group, "name": note["file"], "force": note["force"], "filename": note["filename"]}
 
 
 def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+        return stream_digest(handle)
+
+
+def stream_digest(handle) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 

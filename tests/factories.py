@@ -29,6 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 class RegionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Region
+        django_get_or_create = ("code",)   # a second campaign in a test shares the districts
 
     code = factory.Sequence(lambda n: f"R{n:03d}")
     name = factory.Sequence(lambda n: f"第{n}区")

@@ -52,9 +52,12 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "surveys",
     "scoring",
     "publicity",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -134,9 +137,14 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded files waiting for confirmation (paper ballot imports): never served. With several app
+# servers, point "default" and "uploads" at shared storage (docs/deploy.md, "Media").
+MINPING_UPLOAD_DIR = Path(env_str("MINPING_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "uploads": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": MINPING_UPLOAD_DIR, "base_url": None}},
 }
 
 LOGIN_URL = "admin:login"
@@ -180,6 +188,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Background jobs (scoring, publishing, imports): django-tasks, the API Django 6 adopts, with its
+# database backend — the queue is a table, so workers on any machine share it (`manage.py db_worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # Import and export screens need the model's "import_…"/"export_…" permission (evaluation staff), not
@@ -187,8 +199,6 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 
-# Uploaded files waiting for confirmation (paper ballot imports); never served.
-MINPING_UPLOAD_DIR = Path(env_str("MINPING_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 
 # Where ballot links point; invitation slips and CSVs print it.
 MINPING_BASE_URL = env_str("MINPING_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -241,6 +251,8 @@ MINPING_CODE_FAILURES_WINDOW = env_int("MINPING_CODE_FAILURES_WINDOW", 600)     
 MINPING_OPEN_BALLOTS_LIMIT = env_int("MINPING_OPEN_BALLOTS_LIMIT", 5)           # open-access ballots per client …
 MINPING_OPEN_BALLOTS_WINDOW = env_int("MINPING_OPEN_BALLOTS_WINDOW", 3600)      # … per hour
 MINPING_DUPLICATE_WINDOW = env_int("MINPING_DUPLICATE_WINDOW", 86400)           # same client + browser within a day: flagged
+# /healthz reports settling as "behind" (status "degraded") above this many pending ballots.
+MINPING_HEALTH_MAX_PENDING = env_int("MINPING_HEALTH_MAX_PENDING", 5000)
 
 # --- Publicity: notices (公示 / 通报) and objections (publicity app) -------------------------------
 # Who issues the notices, printed at their end and in the document's metadata.

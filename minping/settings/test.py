@@ -12,3 +12,7 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="minping-test-static-")
 MINPING_UPLOAD_DIR = tempfile.mkdtemp(prefix="minping-test-uploads-")
 # The test client's host and the one schemathesis calls the WSGI app with, besides the environment's.
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver", "localhost"]  # noqa: F405
+STORAGES = {**STORAGES, "uploads": {**STORAGES["uploads"], "OPTIONS": {"location": MINPING_UPLOAD_DIR}}}  # noqa: F405
+
+# Jobs run at once, inside the request that starts them; tests/jobs/ run the real queue and workers.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -39,7 +39,7 @@ def scored_campaign_data(seed: int = 1) -> Campaign:
     residents = campaign.groups.get(key="residents")
     delegates = campaign.groups.get(key="delegates")
     offices = list(Unit.objects.filter(kind=Unit.Kind.STREET_OFFICE, evaluator_groups=residents).order_by("code"))
-    organs = list(Unit.objects.filter(kind=Unit.Kind.CITY_ORGAN).order_by("code"))
+    organs = list(Unit.objects.filter(kind=Unit.Kind.CITY_ORGAN, evaluator_groups=delegates).order_by("code"))
     residents.units.add(organs[0])
     day = dt.date(2026, 3, 1)
 

@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from openpyxl import load_workbook
 
+from jobs.models import Job
+from surveys import paper
 from surveys.models import Answer, AuditEvent, Ballot, BallotUnitScore, PaperImport
 
 pytestmark = pytest.mark.django_db
@@ -231,35 +234,66 @@ class TestAdminUpload:
         u1, _u2 = _units(residents)
         return _csv(tmp_path, ["district", "age", "sex", f"{u1}:overall"], rows)
 
-    def test_check_then_confirm_imports_the_checked_file(self, client, staff, tmp_path, residents):
-        client.force_login(staff)
-        path = self._file(tmp_path, residents, [["D1", "60+", "F", "5"], ["D2", "18-34", "M", "满意"]])
-        with path.open("rb") as handle:
-            checked = client.post(self.URL, {"group": residents.pk, "file": handle})
-        assert checked.status_code == 200 and checked.context["result"].ballots == 2
-        assert Ballot.objects.count() == 0  # checking imports nothing
-        confirmed = client.post(self.URL, {"confirm": "1", "token": checked.context["token"]})
-        assert "已导入 2 张纸质评议票" in b"".join(confirmed.streaming_content).decode()
-        assert Ballot.objects.filter(channel="paper").count() == 2
-        assert PaperImport.objects.get().filename == "ballots.csv"
-
-    def test_a_large_file_shows_its_progress(self, client, staff, tmp_path, residents):
-        client.force_login(staff)
-        path = self._file(tmp_path, residents, [["D1", "60+", "F", "5"]] * 2500)
-        with path.open("rb") as handle:
-            token = client.post(self.URL, {"group": residents.pk, "file": handle}).context["token"]
-        page = b"".join(client.post(self.URL, {"confirm": "1", "token": token}).streaming_content).decode()
-        assert page.index("已处理 1000 行") < page.index("已处理 2000 行") < page.index("已导入 2500 张")
-        assert Ballot.objects.count() == 2500
-
-    def test_problems_are_listed_and_no_confirm_is_offered(self, client, staff, tmp_path, residents):
-        client.force_login(staff)
-        path = self._file(tmp_path, residents, [["D1", "60+", "F", "5"], ["D9", "60+", "F", "5"]])
+    def _check(self, client, path, residents) -> Job:
+        """Upload: the check runs as a background job (at once under the test settings)."""
         with path.open("rb") as handle:
             response = client.post(self.URL, {"group": residents.pk, "file": handle})
-        body = response.content.decode()
-        assert "第 4 行，district 列" in body and 'name="confirm"' not in body
+        job = Job.objects.order_by("-created_at").first()
+        assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+        return job
+
+    def test_check_then_confirm_imports_the_checked_file(self, client, staff, tmp_path, residents,
+                                                          django_capture_on_commit_callbacks):
+        client.force_login(staff)
+        path = self._file(tmp_path, residents, [["D1", "60+", "F", "5"], ["D2", "18-34", "M", "满意"]])
+        check = self._check(client, path, residents)
+        assert check.status == Job.Status.SUCCEEDED and check.result["ok"]
+        assert Ballot.objects.count() == 0  # checking imports nothing
+        page = client.get(reverse("jobs:detail", args=[check.pk])).content.decode()
+        assert check.result["message"] in page and "2" in check.result["message"]
+        assert check.result["confirm"]["token"] in page and 'name="confirm"' in page
+        with django_capture_on_commit_callbacks(execute=True):
+            confirmed = client.post(self.URL, {"confirm": "1", "token": check.result["confirm"]["token"]}, follow=True)
+        imported = Job.objects.order_by("-created_at").first()
+        assert imported.status == Job.Status.SUCCEEDED and "已导入 2 张纸质评议票" in confirmed.content.decode()
+        assert Ballot.objects.filter(channel="paper").count() == 2
+        assert PaperImport.objects.get().filename == "ballots.csv"
+        assert not paper.upload_storage().listdir("paper")[1]   # the imported file is not kept
+
+    def test_a_checked_file_waits_in_the_shared_upload_storage_not_on_a_servers_disk(
+            self, client, staff, tmp_path, residents, settings):
+        """A confirm reaching another app server (or a worker elsewhere) finds the file: it lives in
+        the `uploads` storage, here moved to another folder, and the job reads it from there."""
+        other = tmp_path / "shared-bucket"
+        settings.STORAGES = {**settings.STORAGES, "uploads": {**settings.STORAGES["uploads"],
+                                                               "OPTIONS": {"location": str(other)}}}
+        client.force_login(staff)
+        check = self._check(client, self._file(tmp_path, residents, [["D1", "60+", "F", "5"]]), residents)
+        assert [p.name for p in (other / "paper").iterdir()] and check.result["ok"]
+        client.post(self.URL, {"confirm": "1", "token": check.result["confirm"]["token"]})
+        assert Ballot.objects.filter(channel="paper").count() == 1
+
+    def test_problems_are_listed_and_no_confirm_is_offered(self, client, staff, tmp_path, residents,
+                                                            django_capture_on_commit_callbacks):
+        client.force_login(staff)
+        path = self._file(tmp_path, residents, [["D1", "60+", "F", "5"], ["D9", "60+", "F", "5"]])
+        with django_capture_on_commit_callbacks(execute=True):
+            check = self._check(client, path, residents)
+        body = client.get(reverse("jobs:detail", args=[check.pk])).content.decode()
+        assert not check.result["ok"] and "第 4 行，district 列" in body and 'name="confirm"' not in body
         assert Ballot.objects.count() == 0
+        assert not paper.upload_storage().listdir("paper")[1]   # a refused file is not kept
+
+    def test_a_file_imported_meanwhile_fails_the_import_job_and_imports_nothing_twice(
+            self, client, staff, tmp_path, residents):
+        client.force_login(staff)
+        path = self._file(tmp_path, residents, [["D1", "60+", "F", "5"]])
+        first, second = self._check(client, path, residents), self._check(client, path, residents)
+        client.post(self.URL, {"confirm": "1", "token": first.result["confirm"]["token"]})
+        client.post(self.URL, {"confirm": "1", "token": second.result["confirm"]["token"]})
+        failed = Job.objects.order_by("-created_at").first()
+        assert failed.status == Job.Status.FAILED and "已" in failed.error
+        assert Ballot.objects.count() == 1
 
     def test_a_forged_token_imports_nothing(self, client, staff, residents):
         client.force_login(staff)

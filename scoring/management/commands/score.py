@@ -1,4 +1,4 @@
-"""Score a campaign: `manage.py score demo-2026 [--json] [--verify RUN]`."""
+"""Score a campaign: `manage.py score demo-2026 [--json] [--verify RUN]`, or `manage.py score --verify-all`."""
 import json
 import unicodedata
 
@@ -16,11 +16,20 @@ class Command(BaseCommand):
             "scored), or --verify a stored run (exit 1 on any difference).")
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", help="campaign slug")
+        parser.add_argument("campaign", nargs="?", help="campaign slug")
         parser.add_argument("--json", action="store_true", help="print the run as JSON (full precision)")
         parser.add_argument("--verify", type=int, metavar="RUN", help="recompute stored run RUN and compare")
+        parser.add_argument("--verify-all", action="store_true",
+                            help="recompute every final (non-provisional) run of every campaign, e.g. after "
+                                 "restoring a backup; exit 1 if any differs")
 
-    def handle(self, *args, campaign, json: bool, verify: int | None, **options):
+    def handle(self, *args, campaign, json: bool, verify: int | None, verify_all: bool, **options):
+        if verify_all:
+            if campaign or verify is not None:
+                raise CommandError(_("--verify-all takes no campaign and no run number."))
+            return self._verify_all()
+        if not campaign:
+            raise CommandError(_("Name the campaign to score (its slug), or pass --verify-all."))
         target = _campaign(campaign)
         if verify is not None:
             return self._verify(target, verify)
@@ -33,10 +42,29 @@ class Command(BaseCommand):
         else:
             self.stdout.write(format_table(run))
 
+    def _verify_all(self) -> None:
+        # Provisional runs were scored while ballots still arrived: later ballots rightly change them.
+        runs = list(ScoreRun.objects.filter(provisional=False).select_related("campaign")
+                    .order_by("campaign__slug", "number"))
+        failed = 0
+        for run in runs:
+            try:
+                self._check(run)
+            except CommandError as problem:
+                failed += 1
+                self.stderr.write(f"{run.campaign.slug}: {problem}")
+        if failed:
+            raise CommandError(_("%(failed)d of %(count)d run(s) do not verify.") % {"failed": failed, "count": len(runs)})
+        self.stdout.write(self.style.SUCCESS(_("%(count)d run(s) verified.") % {"count": len(runs)}))
+
     def _verify(self, campaign: Campaign, number: int) -> None:
         run = ScoreRun.objects.filter(campaign=campaign, number=number).first()
         if run is None:
             raise CommandError(_("Campaign “%(slug)s” has no run %(n)d.") % {"slug": campaign.slug, "n": number})
+        self._check(run)
+
+    def _check(self, run: ScoreRun) -> None:
+        number = run.number
         try:
             problems = score_run_verify(run=run)
         except ScoringError as problem:
