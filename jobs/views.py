@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from surveys.roles import is_evaluation_staff
 
@@ -18,12 +18,14 @@ def _require_staff(user) -> None:
 
 
 @login_required
+@require_GET
 def job_list(request):
     _require_staff(request.user)
     return render(request, "jobs/list.html", {"jobs": jobs_recent()})
 
 
 @login_required
+@require_GET
 def job_detail(request, pk):
     _require_staff(request.user)
     job = get_object_or_404(Job, pk=pk)

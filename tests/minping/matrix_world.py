@@ -7,8 +7,11 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from jobs.models import Job
+from jobs.services import job_enqueue
 from publicity.models import Objection
 from publicity.services import notice_publish, objection_file
+from scoring.jobs import score_campaign
 from surveys.codes import generate_code
 from surveys.models import PaperImport, RosterEntry, Unit, UnitContact
 from surveys.roles import EVALUATION_STAFF, UNIT_CONTACTS
@@ -37,6 +40,7 @@ class World:
     unit: object          # a unit the campaign rated, with a contact
     code: str             # a well-formed invitation code
     users: dict
+    job: object = None    # a failed background job (scoring the published campaign was refused)
 
     def url(self, route: str) -> str:
         """The route with its parameters filled from this world's objects."""
@@ -54,6 +58,7 @@ class World:
             "<slug:slug>": self.campaign.slug, "<slug:campaign>": self.campaign.slug,
             "<str:code>": self.unit.code if route.startswith("results/") else self.code,
             "<str:kind>": "publicity", "<slug:group>": "residents",
+            "<uuid:pk>": str(self.job.pk),
         }
         for placeholder, value in values.items():
             route = route.replace(placeholder, value)
@@ -85,4 +90,8 @@ def build_world() -> World:
         UnitContact.objects.create(user=users[name], unit=contact_unit)
     users["staff"].groups.add(Group.objects.get(name=EVALUATION_STAFF))
     assert Objection.objects.exists()
-    return World(campaign=campaign, notice=notice, unit=unit, code=code, users=users)
+    job = job_enqueue(handler=score_campaign, params={"campaign_id": campaign.pk}, actor=users["staff"],
+                      title_args={"campaign": campaign.title})
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED   # a published campaign is not scored again
+    return World(campaign=campaign, notice=notice, unit=unit, code=code, users=users, job=job)

@@ -184,6 +184,12 @@ MATRIX = {
     "c/<slug:campaign>/<slug:group>/": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
     "api/v1/ballots/<str:code>/": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
     "api/v1/ping/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    # Background jobs: evaluation staff only (the world's job failed, so it may be retried)
+    "jobs/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
+    "jobs/<uuid:pk>/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
+    "jobs/<uuid:pk>/retry/": ("L 405 405 405 405 405", "L 403 403 403 R R"),
+    # For load balancers and monitors: no secrets, never cached
+    "healthz": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
     # The receipt lives in the voter's browser (a signed cookie): without one there is none to show
     "receipt/": ("404 404 404 404 404 404", "405 405 405 405 405 405"),
     # The age-friendly display: a POST from any page, answered by going back to it
