@@ -123,7 +123,11 @@ def ballot(request, code: str):
     if invitation.used:
         if _receipt(request, code) is not None:
             return _see_other(reverse("ballot-receipt"))   # the person who just voted: back or reload
-        return _unavailable(request, _("This invitation has already been used. Each invitation can be used once."), 409)
+        # A confirmation sent again whose first answer (and its receipt cookie) never arrived: the cast
+        # knows it by its idempotency key and answers with the same receipt; anything else is refused there.
+        if not (request.method == "POST" and request.POST.get("step") == "confirm"):
+            return _unavailable(request, _("This invitation has already been used. Each invitation can be used once."),
+                                409)
     return _ballot_flow(request, cached_ballot_sheet(invitation.group_id), invitation=invitation, code=code)
 
 
@@ -202,10 +206,10 @@ def _confirm(request, sheet: BallotSheet, answers, *, invitation, code, key: str
 
 def _cast(sheet: BallotSheet, answers, *, invitation, suspected: bool, idempotency_key: str) -> str:
     """The page's one call of `ballot_cast`. `idempotency_key` comes with the form (one per ballot
-    form shown), so that a confirmation sent twice — a double tap, a retried request — can get
-    its receipt back once `ballot_cast` takes the key (issue #17: `idempotency_key=`)."""
-    return ballot_cast(sheet=sheet, answers=answers, channel=Ballot.Channel.ONLINE,
-                       invitation=invitation, suspected_duplicate=suspected)
+    form shown), so that a confirmation sent twice — a double tap, a retried request — gets its
+    receipt back instead of "already used"."""
+    return ballot_cast(sheet=sheet, answers=answers, channel=Ballot.Channel.ONLINE, invitation=invitation,
+                       suspected_duplicate=suspected, idempotency_key=idempotency_key)
 
 
 def _idempotency_key(posted) -> str:

@@ -132,6 +132,36 @@ class TestBallotPage:
             assert again.status_code == 303 and again["Location"] == "/receipt/"
         assert PendingBallot.objects.count() == 1
 
+    def test_a_confirmation_whose_answer_was_lost_gets_the_same_receipt_not_already_used(self, client, codes,
+                                                                                         residents):
+        """The first confirmation was stored, but its 303 and cookie never reached the phone, which
+        sends the same confirmation again: same key, same answers — the same receipt, one ballot."""
+        url = f"/b/{codes[0]}/"
+        page = review(client, url, valid_answers(residents))
+        confirmation = {"token": page.context["token"], "idempotency_key": page.context["key"], "step": "confirm"}
+        assert client.post(url, confirmation).status_code == 303
+        first = client.get("/receipt/").context["note"]["receipt"]
+        client.cookies.clear()                                   # the lost answer: no receipt cookie here
+        again = client.post(url, confirmation)
+        assert again.status_code == 303 and again["Location"] == "/receipt/"
+        assert client.get("/receipt/").context["note"]["receipt"] == first
+        assert PendingBallot.objects.count() == 1
+
+    def test_a_confirmation_with_another_key_is_still_already_used(self, client, codes, residents):
+        """Two forms of one code (two tabs, or two people with one slip): the second is refused."""
+        url = f"/b/{codes[0]}/"
+        first, second = (review(client, url, valid_answers(residents)) for _ in range(2))
+        assert first.context["key"] != second.context["key"]
+
+        def send(page):
+            return client.post(url, {"token": page.context["token"], "idempotency_key": page.context["key"],
+                                     "step": "confirm"})
+        assert send(first).status_code == 303
+        client.cookies.clear()
+        response = send(second)
+        assert response.status_code == 409 and "已被使用" in response.content.decode()
+        assert PendingBallot.objects.count() == 1
+
     def test_a_used_invitation_says_so_to_everybody_else(self, client, codes, residents):
         confirm(client, f"/b/{codes[0]}/", valid_answers(residents))
         client.cookies.clear()
