@@ -125,7 +125,7 @@ def test_every_acknowledged_ballot_survives_a_killed_settler_and_a_database_rest
     ballots = {code: [dict(a, value=f"crash-{i}") if a["question"] == "comments" else a
                       for a in valid_answers(residents)] for i, code in enumerate(codes)}
     results: dict[str, tuple[int, int]] = {}
-    first, second = Settler(), Settler()   # the second starts now too (Django's start-up takes seconds)
+    settlers = [Settler(), Settler()]   # both start now: Django's start-up takes seconds
     try:
         with ThreadPoolExecutor(CLIENTS) as pool:
             def one(code: str, delay: float) -> None:
@@ -135,8 +135,12 @@ def test_every_acknowledged_ballot_survives_a_killed_settler_and_a_database_rest
                 return [pool.submit(one, code, i * spread / len(batch)) for i, code in enumerate(batch)]
 
             phase1 = cast(codes[:PHASE])
-            first.wait_for_work(stop_at)
-            first.kill()   # mid-settling, most likely: it settles every 50 ms while ballots come in
+            while not any(s.out for s in settlers) and time.monotonic() < stop_at:
+                time.sleep(0.02)
+            assert any(s.out for s in settlers), ["".join(s.err) for s in settlers]
+            first = next(s for s in settlers if s.out)   # the one that got to work first …
+            second = next(s for s in settlers if s is not first)
+            first.kill()   # … is killed mid-settling, most likely: it settles every 50 ms while ballots come in
             [f.result() for f in phase1]
             second.out.clear()
             [f.result() for f in cast(codes[PHASE:PHASE + 2])]
@@ -150,8 +154,8 @@ def test_every_acknowledged_ballot_survives_a_killed_settler_and_a_database_rest
             time.sleep(0.2)
         assert second.process.poll() is None, "".join(second.err)   # the settler lived through the restart
     finally:
-        first.kill()
-        second.kill()
+        for settler in settlers:
+            settler.kill()
 
     assert any(attempts > 1 for _status, attempts in results.values())   # the restart did cut casts short
     statuses = collections.Counter(status for status, _attempts in results.values())
