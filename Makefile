@@ -6,10 +6,11 @@ PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# System libraries WeasyPrint and the notices need (Pango, CJK fonts, fast font subsetting),
-# gettext for the message catalogues; the tests also need PostgreSQL and Chromium.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
-TEST_SYSTEM_PACKAGES := postgresql chromium
+# System libraries WeasyPrint and the notices need (Pango, CJK fonts: Noto Serif/Sans CJK for the body
+# and 黑体 headings, LXGW WenKai for 楷体 headings; fast font subsetting), gettext for the message
+# catalogues; the tests also need PostgreSQL, Chromium and poppler's pdffonts.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 gettext
+TEST_SYSTEM_PACKAGES := postgresql chromium poppler-utils
 
 .PHONY: install install-test demo serve test lint test-sqlite test-postgres bench messages system-packages clean
 
