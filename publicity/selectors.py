@@ -154,7 +154,8 @@ def evaluation_period(campaign: Campaign) -> tuple[dt.date, dt.date] | None:
 def default_body(campaign: Campaign, kind: str, organ: str, run: ScoreRun, publicity: Notice | None = None) -> str:
     """The opening paragraph: only dates the records hold (the period that ran, the day of scoring)."""
     period = evaluation_period(campaign)
-    when = f"{document.zh_date(period[0])}至{document.zh_date(period[1])}" if period else f"{campaign.year}年"
+    when = f"{campaign.year}年" if period is None else document.zh_date(period[0]) if period[0] == period[1] else \
+        f"{document.zh_date(period[0])}至{document.zh_date(period[1])}"
     scored = document.zh_date(timezone.localdate(run.created_at))
     text = (f"根据评议工作安排，{organ}于{when}组织开展了{campaign.title}。评议结束后，"
             f"于{scored}按照统一的计算方法对全部有效评议票进行了汇总计算。")

@@ -239,3 +239,15 @@ def test_unit_names_wrap_only_between_words(long_notice):
                     assert i in cuts, (name, line)
                     continued += 1
     assert continued, "the long names wrap in these tables (else this test would check nothing)"
+
+
+def test_the_signature_shares_its_page_with_the_end_of_the_body(notice):
+    for page in _pages(notice["pdf"]):
+        texts = [line["text"].replace(" ", "") for line in _lines(page)]
+        if any(t.startswith("特此") for t in texts):
+            closing = next(i for i, t in enumerate(texts) if t.startswith("特此"))
+            assert closing >= 1, "特此… opens a page: the body's last lines went before it"
+            assert any(t.startswith("附件：") for t in texts[closing:])
+            assert any(t.startswith("2026年9月29日") for t in texts[closing:])   # 成文日期 on the same page
+            return
+    pytest.fail("no closing words found")
