@@ -38,7 +38,7 @@ def bare_table_html(data: document.NoticeData) -> str:
 def render_notice(units: int) -> tuple[int, int]:
     from pypdf import PdfReader
 
-    pdf = document.notice_pdf(notice_data(units))
+    pdf = document.notice_pdf(notice_data(units, long_names=False))
     return len(PdfReader(io.BytesIO(pdf)).pages), len(pdf)
 
 
@@ -47,7 +47,7 @@ def render_bare(units: int) -> tuple[int, int]:
 
     from minping.pdf import render_pdf
 
-    pdf = render_pdf(bare_table_html(notice_data(units)))
+    pdf = render_pdf(bare_table_html(notice_data(units, long_names=False)))
     return len(PdfReader(io.BytesIO(pdf)).pages), len(pdf)
 
 

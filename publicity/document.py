@@ -49,6 +49,8 @@ FOREST_ROWS_PER_PIECE = 10
 # words (and closing brackets), never inside a word.
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市区县](?=.{2})")
 _WORD = re.compile(r".+?(?:街道办事处|办事处|委员会|办公室|管理局|服务中心|街道|社区|窗口|大厅|分局|支队|大队|[）)])")
+TABLE_FONT_PT = 10.5   # 五号, the annex tables' type
+CELL_SLACK_PT = 1      # a cell's width is its content box: padding and rules come on top
 NAME_FITS = 14   # characters of 10.5 pt that always fit on a line of the name column
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 TITLE_SUFFIX = {"publicity": "公示", "final": "通报"}
@@ -64,6 +66,12 @@ def numeral(i: int) -> str:
         return NUMERALS[i - 1]
     tens, ones = divmod(i, 10)
     return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
+
+
+def text_width(text: str) -> float:
+    """A generous width of `text` in em: Chinese characters and full-width forms 1, anything else 0.6
+    (Noto's digits are about 0.55 em, "%" 0.85: a column sized so never wraps its numbers)."""
+    return sum(1.0 if ord(ch) > 0x2E80 or ch == "%" else 0.6 for ch in text)
 
 
 def name_parts(name: str) -> list[str]:
@@ -140,6 +148,18 @@ class KindSection:
     @property
     def count(self) -> int:
         return len(self.ranked) + len(self.suppressed)
+
+    @property
+    def column_widths(self) -> list[tuple[int, float]]:
+        """(column, width in pt) of the table's columns other than the name, from their widest content:
+        the table is laid out with these (fixed layout, fast) and the name takes the rest."""
+        columns = {1: ["名次"], 2: ["名次区间"], 4: ["综合得分"], 5: ["95%置信区间"], 6: ["满意率"], 7: ["等次"]}
+        for r in self.ranked:
+            for column, text in zip((1, 2, 4, 5, 6, 7), (r.rank, r.rank_interval, r.score, r.ci, r.satisfied, r.grade),
+                                    strict=True):
+                columns[column].append(text)
+        return [(column, round(max(map(text_width, texts)) * TABLE_FONT_PT + CELL_SLACK_PT, 1))
+                for column, texts in columns.items()]
 
 
 @dataclass
