@@ -25,20 +25,23 @@ def pdf_date(moment: dt.datetime) -> str:
     return f"D:{moment:%Y%m%d%H%M%S}{offset[0]}{offset[1:3]}'{offset[3:5]}'"
 
 
-def pdfa_finisher(attachments_dated: dt.datetime):
-    """A WeasyPrint finisher for PDF/A-3 files with attachments, correcting two things WeasyPrint 70 does:
+def pdfa_finisher(dated: dt.datetime):
+    """A WeasyPrint finisher for PDF/A-3 files with attachments, correcting what WeasyPrint 70 does:
 
     - it lists each attachment twice in the catalog's /AF (once from the EmbeddedFiles name tree,
       once from the file specification itself); /AF keeps one entry per file;
-    - it writes an attachment's dates as UTC ("…Z") whatever their zone; they are written with
-      their own offset, like the document's dates.
+    - it writes an attachment's dates as UTC ("…Z") whatever their zone, and the Info dictionary's
+      without the closing apostrophe (+08'00); all are written in full with `dated`'s offset.
     """
     import pydyf
 
     def finish(document, pdf):
         if "AF" in pdf.catalog:
             pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(pdf.catalog["AF"]))
-        stamp = pydyf.String(pdf_date(attachments_dated))
+        stamp = pydyf.String(pdf_date(dated))
+        for key in ("CreationDate", "ModDate"):
+            if key in pdf.info:
+                pdf.info[key] = stamp
         for pdf_object in pdf.objects:
             extra = getattr(pdf_object, "extra", None)
             if isinstance(extra, dict) and extra.get("Type") == "/EmbeddedFile":

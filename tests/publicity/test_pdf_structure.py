@@ -58,7 +58,7 @@ def test_xmp_declares_pdfa_3a_and_agrees_with_the_info_dictionary(notice):
         assert xmp["pdf:Producer"] == str(info["/Producer"])
         assert xmp["dc:title"] == str(info["/Title"])
         assert xmp["xmp:CreateDate"] == xmp["xmp:ModifyDate"] == "2026-09-29T00:00:00+08:00"
-        assert str(info["/CreationDate"]).startswith("D:20260929000000+08'00")
+        assert str(info["/CreationDate"]) == str(info["/ModDate"]) == "D:20260929000000+08'00'"
 
 
 def test_the_output_intent_is_an_srgb_profile_for_pdfa(notice):
