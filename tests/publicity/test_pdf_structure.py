@@ -251,3 +251,27 @@ def test_the_signature_shares_its_page_with_the_end_of_the_body(notice):
             assert any(t.startswith("2026年9月29日") for t in texts[closing:])   # 成文日期 on the same page
             return
     pytest.fail("no closing words found")
+
+
+def test_an_organs_seal_presses_on_the_signature_and_the_date_both_below_its_centre(tmp_path):
+    from PIL import Image, ImageDraw
+
+    seal = tmp_path / "seal.png"
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((8, 8, 392, 392), outline=(230, 0, 18, 255), width=14)
+    image.save(seal)
+    data = notice_data(12)
+    data.seal_data_url = document.seal_data_url(str(seal))
+    pages = _pages(document.notice_pdf(data))
+    page = next(p for p in pages if p.images)
+    [picture] = [i for i in page.images if abs((i["x1"] - i["x0"]) - 42 * MM) < 1]
+    centre = (picture["top"] + picture["bottom"]) / 2
+    lines = {line["text"].replace(" ", ""): line for line in _lines(page)}
+    organ, date = lines[data.issuing_organ], lines["2026年9月29日"]
+    middle = (picture["x0"] + picture["x1"]) / 2
+    for line in (organ, date):
+        assert abs((line["x0"] + line["x1"]) / 2 - middle) < 1 * MM    # centred under the seal …
+        assert centre < line["top"] < picture["bottom"]                  # … and below its centre
+    annex_note = next(line for text, line in lines.items() if text.startswith("附件："))
+    assert picture["top"] - annex_note["bottom"] < 28.9                                # within a line of the text
+    assert abs((date["x1"] + 4 * 16) - BLOCK_RIGHT) < 1 * MM                         # the date ends 4 characters in
