@@ -6,13 +6,14 @@ PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# System libraries WeasyPrint and the notices need (Pango, CJK fonts, fast font subsetting),
-# gettext for the message catalogues; the tests also need PostgreSQL, Chromium, openssl (which
-# checks the signed chain file and timestamps as anyone outside would), npm (for axe-core) and R with the
-# survey package (MASS for its calibrate()), which checks the reproduction kit; bench/scoring.py reads its
-# data with data.table.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk libharfbuzz-subset0 gettext
-TEST_SYSTEM_PACKAGES := postgresql chromium nginx openssl r-cran-survey r-cran-mass r-cran-data.table
+# System libraries WeasyPrint and the notices need (Pango, CJK fonts: Noto Serif/Sans CJK for the body
+# and 黑体 headings, LXGW WenKai for 楷体 headings; fast font subsetting), gettext for the message
+# catalogues; the tests also need PostgreSQL, Chromium, poppler's pdffonts, nginx (its log format is
+# tested), openssl (which checks the signed chain file and timestamps as anyone outside would), npm (for
+# axe-core) and R with the survey package (MASS for its calibrate()), which checks the reproduction kit;
+# bench/scoring.py reads its data with data.table.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk fonts-lxgw-wenkai libharfbuzz-subset0 gettext
+TEST_SYSTEM_PACKAGES := postgresql chromium poppler-utils nginx openssl r-cran-survey r-cran-mass r-cran-data.table
 # axe-core, the accessibility engine the browser tests run in every public page (a test tool under var/).
 AXE_CORE_VERSION := 4.11.0
 AXE := var/axe/node_modules/axe-core/axe.min.js

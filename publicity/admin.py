@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from surveys.roles import is_evaluation_staff
 
 from . import services
-from .models import Notice, Objection
+from .models import DocumentSeries, Notice, Objection
 
 
 class StaffOnlyMixin:
@@ -31,7 +31,8 @@ class StaffOnlyMixin:
 
 @admin.register(Notice)
 class NoticeAdmin(StaffOnlyMixin, admin.ModelAdmin):
-    list_display = ("sequence", "title", "kind", "issued_on", "objection_deadline", "short_sha", "signed")
+    list_display = ("sequence", "document_number", "title", "kind", "issued_on", "objection_deadline", "short_sha",
+                    "signed")
     list_filter = ("kind", "signed")
     search_fields = ("title", "sha256", "campaign__slug")
     readonly_fields = ("public_page",)
@@ -91,3 +92,23 @@ class ObjectionAdmin(StaffOnlyMixin, admin.ModelAdmin):
                                       status=form.cleaned_data["status"], actor=request.user)
         except services.ObjectionRefused as refused:
             messages.error(request, str(refused))
+
+
+@admin.register(DocumentSeries)
+class DocumentSeriesAdmin(StaffOnlyMixin, admin.ModelAdmin):
+    """Staff set an organ's 发文字号 prefix (before its first notice, or change it for the next ones)."""
+
+    list_display = ("organ", "prefix")
+    fields = ("organ", "prefix")
+
+    def has_add_permission(self, request, obj=None):
+        return is_evaluation_staff(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_evaluation_staff(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("organ",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        services.document_series_save(organ=obj.organ, prefix=obj.prefix, actor=request.user)

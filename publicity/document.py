@@ -2,8 +2,8 @@
 
 `NoticeData` holds everything a notice prints, built from a score run by `selectors.notice_data`
 (or directly, e.g. by the benchmark). `notice_html` renders it with the template the browser
-preview uses too; `notice_pdf` turns that HTML into a PDF/A-3b with the run's results attached
-as `results.json`.
+preview uses too; `notice_pdf` turns that HTML into a tagged PDF/A-3a with the run's results
+attached as `results.json`.
 
 Notices are official documents in Chinese, whatever language the person rendering them uses, so
 their wording is fixed Chinese text here and in `templates/publicity/notice.html`, not gettext:
@@ -15,6 +15,7 @@ import base64
 import datetime as dt
 import json
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import segno
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from minping.pdf import local_only_fetcher, render_pdf
+from minping.pdf import local_only_fetcher, pdfa_finisher, render_pdf
 from scoring.compute import is_borderline
 from scoring.forest import ForestRow, forest_svg
 
@@ -41,7 +42,18 @@ CHANNEL_LABELS = {"online": "网上评议", "paper": "纸质评议", "kiosk": "�
 CHANNEL_ORDER = list(CHANNEL_LABELS)
 PROFILE_LABELS = {"district": "所在区", "age": "年龄段", "sex": "性别", "street": "所在街道", "education": "文化程度"}
 NUMERALS = "一二三四五六七八九十"
-FOREST_ROWS_PER_PAGE = 40
+# A forest plot is cut into pieces of at most this many units (a piece cannot break across pages).
+# Ten rows and the axis are ≈ 61 mm high in print: a piece that does not fit where the text ends
+# moves on and leaves less than a third of the 225 mm text block empty.
+FOREST_ROWS_PER_PIECE = 10
+# Where a unit's name may wrap in a table cell: after a leading place name (民评市) and after these
+# words (and closing brackets), never inside a word.
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市区县](?=.{2})")
+_WORD = re.compile(r".+?(?:街道办事处|办事处|委员会|办公室|管理局|服务中心|街道|社区|窗口|大厅|分局|支队|大队|[）)])")
+TABLE_FONT_PT = 10.5   # 五号, the annex tables' type
+CELL_SLACK_PT = 1      # a cell's width is its content box: padding and rules come on top
+NAME_FITS = 14   # characters of 10.5 pt that always fit on a line of the name column
+BEIJING = dt.timezone(dt.timedelta(hours=8))
 TITLE_SUFFIX = {"publicity": "公示", "final": "通报"}
 
 
@@ -55,6 +67,28 @@ def numeral(i: int) -> str:
         return NUMERALS[i - 1]
     tens, ones = divmod(i, 10)
     return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
+
+
+def text_width(text: str) -> float:
+    """A generous width of `text` in em: Chinese characters and full-width forms 1, anything else 0.6
+    (Noto's digits are about 0.55 em, "%" 0.85: a column sized so never wraps its numbers)."""
+    return sum(1.0 if ord(ch) > 0x2E80 or ch == "%" else 0.6 for ch in text)
+
+
+def name_parts(name: str) -> list[str]:
+    """A unit's name cut where a line may break: 民评市卫生健康委员会医师执业注册窗口 →
+    民评市 | 卫生健康委员会 | 医师执业注册窗口. Each part is set unbreakable in the tables."""
+    parts, position = [], 0
+    place = _PLACE.match(name)
+    if place:
+        parts.append(place.group())
+        position = place.end()
+    while position < len(name):
+        word = _WORD.match(name, position)
+        end = word.end() if word else len(name)
+        parts.append(name[position:end])
+        position = end
+    return parts
 
 
 def fmt(value, digits: int = 1) -> str:
@@ -95,6 +129,12 @@ class ResultRow:
     grade: str
     suppressed: bool
 
+    @property
+    def name_parts(self) -> list[str]:
+        """The name in unbreakable parts when it may not fit on one line of its column, else whole
+        (fewer boxes to lay out: most names are short)."""
+        return name_parts(self.name) if len(self.name) > NAME_FITS else [self.name]
+
 
 @dataclass
 class KindSection:
@@ -104,11 +144,23 @@ class KindSection:
     ranked: list[ResultRow]
     suppressed: list[ResultRow]
     figure: int = 0
-    forest: list[str] = field(default_factory=list)
+    forest: list["FigurePiece"] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return len(self.ranked) + len(self.suppressed)
+
+    @property
+    def column_widths(self) -> list[tuple[int, float]]:
+        """(column, width in pt) of the table's columns other than the name, from their widest content:
+        the table is laid out with these (fixed layout, fast) and the name takes the rest."""
+        columns = {1: ["名次"], 2: ["名次区间"], 4: ["综合得分"], 5: ["95%置信区间"], 6: ["满意率"], 7: ["等次"]}
+        for r in self.ranked:
+            for column, text in zip((1, 2, 4, 5, 6, 7), (r.rank, r.rank_interval, r.score, r.ci, r.satisfied, r.grade),
+                                    strict=True):
+                columns[column].append(text)
+        return [(column, round(max(map(text_width, texts)) * TABLE_FONT_PT + CELL_SLACK_PT, 1))
+                for column, texts in columns.items()]
 
 
 @dataclass
@@ -135,6 +187,17 @@ class NoticeData:
     previous_sha256: str = ""
     closing: list[str] = field(default_factory=list)   # final: how the publicity period went
     qr: str = ""                                        # the objection URL's QR code, a data: URL
+    document_number: str = ""                           # 发文字号, e.g. 民评办〔2026〕3号
+    recipients: str = ""                                # 主送机关, when the notice has any
+
+    @property
+    def annex_title(self) -> str:
+        return f"{self.campaign_title}结果"
+
+    @property
+    def organ_mark_size(self) -> str:
+        """The red organ mark on one line of the 156 mm block: 30 pt, smaller for long names."""
+        return "long" if len(self.issuing_organ) > 14 else "short"
 
     @property
     def kind_word(self) -> str:
@@ -189,10 +252,29 @@ def result_sections(result: dict) -> list[KindSection]:
                        for u in ranked if u["score"] is not None]
         if forest_rows:
             section.figure = sum(1 for s in sections if s.forest) + 1
-            svg = forest_svg(forest_rows, title=f"{label}得分及置信区间", axis_label="得分（满分100分）")
-            section.forest = slice_forest(svg, len(forest_rows), FOREST_ROWS_PER_PAGE)
+            section.forest = forest_pieces(forest_rows, label, section.figure)
         sections.append(section)
     return sections
+
+
+@dataclass(frozen=True)
+class FigurePiece:
+    src: str      # the SVG as a data: URL (an image: its elements are no part of the HTML's cascade)
+    alt: str      # what a screen reader says (PDF/A-3a: the Figure's /Alt)
+
+
+def forest_pieces(rows: list[ForestRow], label: str, figure: int) -> list[FigurePiece]:
+    svg = forest_svg(rows, title=f"{label}得分及置信区间", axis_label="得分（满分100分）", scores=False)
+    pieces = slice_forest(svg, len(rows), FOREST_ROWS_PER_PIECE)
+    out, first = [], 1
+    for piece in pieces:
+        count = piece.count('class="marker"')
+        span = f"第{first}至{first + count - 1}位" if len(pieces) > 1 else f"共{count}个单位"
+        out.append(FigurePiece(
+            src="data:image/svg+xml;base64," + base64.b64encode(piece.encode()).decode(),
+            alt=f"图{figure}（{span}）：{label}综合得分及置信区间的森林图，单位按得分从高到低排列，数值与附件表格一致。"))
+        first += count
+    return out
 
 
 def _row(u: dict) -> ResultRow:
@@ -260,12 +342,13 @@ def _w3c(day: dt.date) -> str:
 
 
 def notice_pdf(data: NoticeData) -> bytes:
-    """PDF/A-3b with fonts embedded and subset, the results attached as results.json."""
+    """Tagged PDF/A-3a with fonts embedded and subset, the results attached as results.json."""
     from weasyprint import Attachment
 
-    stamp = dt.datetime(data.issued_on.year, data.issued_on.month, data.issued_on.day)
+    stamp = dt.datetime(data.issued_on.year, data.issued_on.month, data.issued_on.day, tzinfo=BEIJING)
     attachment = Attachment(
         string=data.results_json, name="results.json", url_fetcher=local_only_fetcher(),
         description=f"评议计算结果（第{data.run_number}次计算）", created=stamp, modified=stamp, relationship="Data",
     )
-    return render_pdf(notice_html(data), pdf_variant="pdf/a-3b", attachments=[attachment], custom_metadata=True)
+    return render_pdf(notice_html(data), pdf_variant="pdf/a-3a", attachments=[attachment], custom_metadata=True,
+                      finisher=pdfa_finisher(stamp))

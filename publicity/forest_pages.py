@@ -4,11 +4,15 @@ An SVG image cannot break across pages, and a plot of 150 units is several pages
 each page's units separately would give every page its own axis and its own tied bands, so the
 pieces could not be compared. Instead the whole plot is drawn once, by the same function as the
 results page, and each piece keeps the rows it shows (shifted up), the shaded bands clipped to
-them, the full-height grid lines shortened, and the axis with its ticks under them.
+them, the full-height grid lines shortened, and the axis with its ticks under them (the axis label
+only under the last piece).
 """
 import re
 
 from scoring.forest import ROW, TOP
+
+AXIS_LABEL_BELOW = 20   # px under the axis: tick labels above this line, the axis label under it
+AXIS_LABEL_SPACE = 14   # px a piece without the axis label is shorter
 
 _ELEMENT = re.compile(r"<(title|text)\b[^>]*>.*?</\1>|<(?:rect|line|circle)\b[^>]*/>", re.S)
 _ROOT = re.compile(r'<svg\b[^>]*\bwidth="([\d.]+)" height="([\d.]+)" viewBox="0 0 [\d.]+ [\d.]+"([^>]*)>')
@@ -40,6 +44,9 @@ def slice_forest(svg: str, rows: int, per_page: int) -> list[str]:
         shift, new_bottom = ROW * first, TOP + ROW * count
         kept = [piece for e in elements if (piece := _place(e, lo, hi, shift, bottom, new_bottom)) is not None]
         new_height = height - (bottom - new_bottom)
+        if first + count < rows:   # the axis label ("得分…") under the last piece only: ticks suffice above
+            kept = [e for e in kept if not (e.startswith("<text") and _get(e, "y") > new_bottom + AXIS_LABEL_BELOW)]
+            new_height -= AXIS_LABEL_SPACE
         pieces.append(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{new_height:g}" '
                       f'viewBox="0 0 {width:g} {new_height:g}"{rest}>' + "".join(kept) + "</svg>")
     return pieces

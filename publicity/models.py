@@ -19,6 +19,29 @@ class ImmutableNoticeError(Exception):
     """Raised when code tries to change or delete a published notice or a filed objection."""
 
 
+class DocumentSeries(models.Model):
+    """An issuing organ's 发文字号 series (GB/T 9704-2012, 7.2.4): its prefix (机关代字, e.g. 民评办),
+    which staff may edit, and numbers that run per year from 1. A number is taken when a notice is
+    published and stays with it (notices are never deleted), so no number is used twice."""
+
+    organ = models.CharField(_("issuing organ"), max_length=200, unique=True)
+    prefix = models.CharField(
+        _("document number prefix"), max_length=40,
+        help_text=_("The organ's code in document numbers, e.g. 民评办 for 民评办〔2026〕3号."),
+    )
+
+    class Meta:
+        verbose_name = _("document number series")
+        verbose_name_plural = _("document number series")
+
+    def __str__(self):
+        return f"{self.organ}（{self.prefix}）"
+
+    def number(self, year: int, serial: int) -> str:
+        """As printed: 〔year〕 in hexagonal brackets, the serial without leading zeros or 第."""
+        return f"{self.prefix}〔{year}〕{serial}号"
+
+
 class NoticeQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise ImmutableNoticeError("Published notices cannot be changed.")
@@ -63,6 +86,15 @@ class Notice(models.Model):
         _("previous notice's SHA-256"), max_length=64, unique=True,
         help_text=_("Links the notices into one chain; the first notice points at 64 zeros."),
     )
+    series = models.ForeignKey(
+        DocumentSeries, verbose_name=_("document number series"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="notices",
+    )
+    number_year = models.PositiveSmallIntegerField(_("document number year"), null=True, blank=True)
+    number_serial = models.PositiveIntegerField(_("document number serial"), null=True, blank=True)
+    document_number = models.CharField(
+        _("document number"), max_length=60, blank=True, help_text=_("The 发文字号 as printed on the notice."),
+    )
     signed = models.BooleanField(_("digitally signed"), default=False)
     published_at = models.DateTimeField(_("published at"))
     published_by = models.ForeignKey(
@@ -77,6 +109,7 @@ class Notice(models.Model):
         ordering = ["-sequence"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "kind"], name="unique_notice_per_campaign_kind"),
+            models.UniqueConstraint(fields=["series", "number_year", "number_serial"], name="unique_document_number"),
             models.CheckConstraint(
                 condition=Q(kind="final") | Q(objection_deadline__isnull=False), name="publicity_notice_has_deadline",
             ),

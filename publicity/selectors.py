@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from surveys.models import Ballot, Campaign, Question
 
 from . import anchoring, document, method_note, signing
 from .calendar import Period
-from .models import GENESIS_SHA256, Notice, Objection
+from .models import GENESIS_SHA256, DocumentSeries, Notice, Objection
 
 # --- Notices ------------------------------------------------------------------------------------
 
@@ -40,6 +40,21 @@ def notice_accepts_objections(notice: Notice, *, now: dt.datetime | None = None)
     today = timezone.localdate(now or timezone.now())
     return (notice.kind == Notice.Kind.PUBLICITY and notice.objection_deadline is not None
             and today <= notice.objection_deadline and notice.campaign.status == Campaign.Status.PUBLICIZED)
+
+
+def document_serial_next(series: DocumentSeries | None, year: int) -> int:
+    """The next serial of `series` in `year`: one more than the highest taken (none is ever freed)."""
+    if series is None or series.pk is None:
+        return 1
+    last = Notice.objects.filter(series=series, number_year=year).aggregate(last=Max("number_serial"))["last"]
+    return (last or 0) + 1
+
+
+def document_number_preview(organ: str, year: int) -> str:
+    """The 发文字号 the next notice of `organ` would get in `year` (previews; publishing takes it)."""
+    series = DocumentSeries.objects.filter(organ=organ).first() or DocumentSeries(
+        organ=organ, prefix=settings.MINPING_DOCUMENT_PREFIX)
+    return series.number(year, document_serial_next(series, year))
 
 
 def objections_open(notice: Notice):
@@ -225,13 +240,25 @@ def _questionnaire_terms(campaign: Campaign) -> tuple[list[tuple[str, float]], l
     return weights, grades
 
 
-def default_body(campaign: Campaign, kind: str, organ: str, publicity: Notice | None = None) -> str:
-    when = f"{campaign.year}年"
-    if campaign.opens_at and campaign.closes_at:
-        when = (f"{document.zh_date(timezone.localdate(campaign.opens_at))}至"
-                f"{document.zh_date(timezone.localdate(campaign.closes_at))}")
+def evaluation_period(campaign: Campaign) -> tuple[dt.date, dt.date] | None:
+    """The days ballots were accepted, as recorded: from the first opening (not before the scheduled
+    opening) to the last closing (not after the scheduled closing, when ballots stopped anyway).
+    None when the records do not hold both (a campaign opened before they were kept)."""
+    if campaign.opened_at is None or campaign.closed_at is None:
+        return None
+    start = max(campaign.opened_at, campaign.opens_at or campaign.opened_at)
+    end = min(campaign.closed_at, campaign.closes_at or campaign.closed_at)
+    return timezone.localdate(start), timezone.localdate(end)
+
+
+def default_body(campaign: Campaign, kind: str, organ: str, run: ScoreRun, publicity: Notice | None = None) -> str:
+    """The opening paragraph: only dates the records hold (the period that ran, the day of scoring)."""
+    period = evaluation_period(campaign)
+    when = f"{campaign.year}年" if period is None else document.zh_date(period[0]) if period[0] == period[1] else \
+        f"{document.zh_date(period[0])}至{document.zh_date(period[1])}"
+    scored = document.zh_date(timezone.localdate(run.created_at))
     text = (f"根据评议工作安排，{organ}于{when}组织开展了{campaign.title}。评议结束后，"
-            f"按照统一的计算方法对全部有效评议票进行了汇总计算。")
+            f"于{scored}按照统一的计算方法对全部有效评议票进行了汇总计算。")
     if kind == Notice.Kind.PUBLICITY:
         return text + "现将评议结果予以公示，接受社会监督。"
     period = ""
@@ -258,7 +285,8 @@ def final_closing(publicity: Notice) -> list[str]:
 
 
 def notice_data(*, campaign: Campaign, run: ScoreRun, kind: str, issued_on: dt.date, period: Period | None,
-                previous_sha256: str, title: str = "", body: str = "") -> document.NoticeData:
+                previous_sha256: str, document_number: str = "", title: str = "",
+                body: str = "") -> document.NoticeData:
     """Everything the notice of `campaign` from `run` prints, as of `issued_on`."""
     result = run.result
     parameters = run.parameters or {}
@@ -272,7 +300,7 @@ def notice_data(*, campaign: Campaign, run: ScoreRun, kind: str, issued_on: dt.d
     publicity = notice_publicity(campaign) if kind == Notice.Kind.FINAL else None
     data = document.NoticeData(
         kind=kind, title=title or document.default_title(campaign.title, kind),
-        body=body or default_body(campaign, kind, organ, publicity),
+        body=body or default_body(campaign, kind, organ, run, publicity),
         campaign_title=campaign.title, issuing_organ=organ, issued_on=issued_on, level=result["level"],
         groups=groups, participation=participation(campaign), sections=document.result_sections(result),
         method=method_note.method_paragraphs(
@@ -281,7 +309,8 @@ def notice_data(*, campaign: Campaign, run: ScoreRun, kind: str, issued_on: dt.d
             threshold=parameters.get("satisfied_threshold", float(campaign.satisfied_threshold))),
         results_json=document.result_json_text(result), run_number=run.number, input_digest=run.input_digest,
         period=period, seal_data_url=document.seal_data_url(settings.MINPING_SEAL_IMAGE),
-        previous_sha256=previous_sha256,
+        previous_sha256=previous_sha256, document_number=document_number,
+        recipients=settings.MINPING_NOTICE_RECIPIENTS,
     )
     if kind == Notice.Kind.PUBLICITY:
         data.objection_url = objection_url(campaign)

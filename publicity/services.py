@@ -24,7 +24,7 @@ from surveys.services import PROCESS_TARGETS, campaign_set_status
 
 from . import anchoring, document, selectors, signing
 from .calendar import CalendarUnavailable, Period, working_day_period
-from .models import GENESIS_SHA256, Notice, Objection
+from .models import GENESIS_SHA256, DocumentSeries, Notice, Objection
 
 # PostgreSQL advisory lock key held while a notice is added to the chain ("MPCH").
 CHAIN_LOCK = 0x4D50_4348
@@ -125,17 +125,23 @@ class Rendered:
 
 
 def notice_render(*, campaign: Campaign, kind: str, issued_on: dt.date | None = None, deadline: dt.date | None = None,
-                  title: str = "", body: str = "", previous_sha256: str | None = None, preview: bool = True,
-                  pdf: bool = True) -> Rendered:
-    """Render the notice `campaign` would get today (or on `issued_on`): a preview, nothing is written."""
+                  title: str = "", body: str = "", previous_sha256: str | None = None, document_number: str = "",
+                  preview: bool = True, pdf: bool = True) -> Rendered:
+    """Render the notice `campaign` would get today (or on `issued_on`): a preview, nothing is written.
+
+    Without `document_number` it shows the 发文字号 the notice would get if published now.
+    """
     issued_on = issued_on or timezone.localdate()
     run = _run_for(campaign, kind, issued_on, preview=preview)
     period = publicity_period(issued_on, deadline) if kind == Kind.PUBLICITY else None
     if previous_sha256 is None:
         head = selectors.notice_chain_head()
         previous_sha256 = head.sha256 if head else GENESIS_SHA256
+    document_number = document_number or selectors.document_number_preview(settings.MINPING_ISSUING_ORGAN,
+                                                                           issued_on.year)
     data = selectors.notice_data(campaign=campaign, run=run, kind=kind, issued_on=issued_on, period=period,
-                                 previous_sha256=previous_sha256, title=title, body=body)
+                                 previous_sha256=previous_sha256, document_number=document_number, title=title,
+                                 body=body)
     return Rendered(data=data, run=run, pdf=document.notice_pdf(data) if pdf else b"")
 
 
@@ -167,8 +173,11 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
     _lock_chain()
     head = Notice.objects.order_by("-sequence").first()
     previous = head.sha256 if head else GENESIS_SHA256
+    series = _document_series(settings.MINPING_ISSUING_ORGAN)
+    serial = selectors.document_serial_next(series, issued_on.year)
     rendered = notice_render(campaign=locked, kind=kind, issued_on=issued_on, deadline=deadline, title=title,
-                             body=body, previous_sha256=previous, preview=False)
+                             body=body, previous_sha256=previous, document_number=series.number(issued_on.year, serial),
+                             preview=False)
     signed = signing.signing_configured()
     pdf = signing.sign_pdf(rendered.pdf) if signed else rendered.pdf
     sha256 = hashlib.sha256(pdf).hexdigest()
@@ -187,6 +196,7 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
             body=rendered.data.body, issued_on=issued_on,
             period_start=period.start if period else None, objection_deadline=period.end if period else None,
             working_days=(period.working_days or None) if period else None,
+            series=series, number_year=issued_on.year, number_serial=serial, document_number=rendered.data.document_number,
             file=name, size=len(pdf), sha256=sha256, previous_sha256=previous, signed=signed,
             published_at=now, published_by=user, published_by_label=label,
         )
@@ -195,6 +205,7 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
         campaign_set_status(campaign=locked, status=target, actor=actor, process=PROCESSES[kind])
         audit_record(actor=actor, action=f"notice.publish.{kind}", obj=notice,
                      data={"sha256": sha256, "previous_sha256": previous, "run": rendered.run.number,
+                           "document_number": notice.document_number,
                            "sequence": sequence, "signed": notice.signed, "timestamped": token is not None})
         # Last, so that nothing after it can fail: the public chain file gets the notice's line.
         earlier = [] if anchoring.chain_bytes() is not None else list(
@@ -213,6 +224,27 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
         raise
     campaign.status = locked.status
     return notice
+
+
+@transaction.atomic
+def document_series_save(*, organ: str, prefix: str, actor) -> DocumentSeries:
+    """Set the 发文字号 prefix of `organ` (numbers already printed keep theirs)."""
+    prefix = prefix.strip()
+    if not prefix:
+        raise ValueError(_("The document number prefix cannot be empty."))
+    series, created = DocumentSeries.objects.select_for_update().get_or_create(organ=organ, defaults={"prefix": prefix})
+    previous = "" if created else series.prefix
+    series.prefix = prefix
+    series.save(update_fields=["prefix"])
+    audit_record(actor=actor, action="document_series.save", obj=series, data={"from": previous, "to": prefix})
+    return series
+
+
+def _document_series(organ: str) -> DocumentSeries:
+    """The organ's series, locked: the serial is read and taken in this transaction (the unique
+    constraint on series, year and serial refuses a second notice with the same number anyway)."""
+    DocumentSeries.objects.get_or_create(organ=organ, defaults={"prefix": settings.MINPING_DOCUMENT_PREFIX})
+    return DocumentSeries.objects.select_for_update().get(organ=organ)
 
 
 # --- Objections ------------------------------------------------------------------------------------

@@ -35,16 +35,43 @@ def _signer():
 
 def sign_pdf(data: bytes) -> bytes:
     """`data` with a PAdES baseline signature added as an incremental update."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason="发布评议结果公告", location=settings.MINPING_ISSUING_ORGAN,
     )
-    writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+    writer = _writer_class()(BytesIO(data), strict=False)
     out = signers.PdfSigner(metadata, signer=_signer()).sign_pdf(writer)
     return out.getvalue()
+
+
+def _writer_class():
+    """pyHanko's incremental writer, with the XMP producer made to agree with the Info dictionary.
+
+    pyHanko 0.38 appends itself to the Info dictionary's producer ("WeasyPrint 70.0; pyHanko 0.38.0")
+    but writes only itself into the XMP packet ("pyHanko 0.38.0"); PDF/A requires the two to agree.
+    After pyHanko's own metadata update, the XMP packet gets the Info dictionary's producer.
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.metadata import model, xmp_xml
+
+    class AgreeingMetadataWriter(IncrementalPdfFileWriter):
+        def _update_meta(self):
+            super()._update_meta()
+            info = self._info.get_object() if self._info is not None else None
+            if info is None or "/Producer" not in info or "/Metadata" not in self.root:
+                return
+            current = self.root["/Metadata"]
+            if not isinstance(current, xmp_xml.MetadataStream):
+                return
+            fields = {name: value for root in current.xmp for name, value in root}
+            fields[model.PDF_PRODUCER] = model.XmpValue(str(info["/Producer"]))
+            stream = xmp_xml.MetadataStream.from_xmp([model.XmpStructure(fields)])
+            self.root["/Metadata"] = self.add_object(stream)
+            self.update_root()
+
+    return AgreeingMetadataWriter
 
 
 def trusted_certificates() -> list:

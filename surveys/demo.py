@@ -113,7 +113,9 @@ def seed_demo(*, ballots: int = 20_000, seed: int = 2026, base_url: str, today: 
         rng = np.random.default_rng(seed)
         city = _build_city()
         campaign = _build_campaign(city, today)
-        services.campaign_set_status(campaign=campaign, status=Campaign.Status.OPEN, actor="manage.py seed_demo")
+        # Opened at its scheduled opening: the simulated ballots arrive from that day on.
+        services.campaign_set_status(campaign=campaign, status=Campaign.Status.OPEN, actor="manage.py seed_demo",
+                                     now=campaign.opens_at)
         simulator = _Simulator(rng, campaign, city, today)
         counts = simulator.run(ballots)
         link = demo_invitation(campaign, base_url)

@@ -238,6 +238,10 @@ class Campaign(models.Model):
     instructions = models.TextField(_("instructions for evaluators"), blank=True)
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    # What happened, as opposed to the schedule above: set by `campaign_set_status` only. Notices
+    # state the period that ran (a campaign closed early must not claim its scheduled end).
+    opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("last closed at"), null=True, blank=True, editable=False)
     questionnaire = models.ForeignKey(
         Questionnaire, verbose_name=_("questionnaire"), on_delete=models.PROTECT, related_name="campaigns",
     )

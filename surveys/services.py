@@ -3,6 +3,7 @@
 Every function here is keyword-only, runs in one transaction, and records an audit event
 in that transaction.
 """
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,10 +46,13 @@ class TransitionRefused(Exception):
         super().__init__("; ".join(self.reasons))
 
 
-def campaign_set_status(*, campaign: Campaign, status: str, actor, process: str | None = None) -> Campaign:
+def campaign_set_status(*, campaign: Campaign, status: str, actor, process: str | None = None,
+                        now: dt.datetime | None = None) -> Campaign:
     """Move `campaign` to `status` if the transition is allowed and its preconditions hold.
 
-    Locks the campaign row so that two staff members cannot move it at once.
+    Locks the campaign row so that two staff members cannot move it at once. Opening records when
+    the campaign first opened, closing when it last closed (`opened_at`, `closed_at`): the period
+    the notices state.
     """
     if status not in Status.values:
         raise TransitionRefused([_("Unknown status “%(status)s”.") % {"status": status}])
@@ -59,13 +63,25 @@ def campaign_set_status(*, campaign: Campaign, status: str, actor, process: str 
             raise TransitionRefused(reasons)
         previous = locked.status
         locked.status = status
-        locked.save(update_fields=["status"])
+        changed = ["status", *_record_actual_time(locked, status, now or timezone.now())]
+        locked.save(update_fields=changed)
         audit_record(
             actor=actor, action="campaign.status", obj=locked,
             data={"from": previous, "to": status, **({"process": process} if process else {})},
         )
-    campaign.status = status
+    campaign.status, campaign.opened_at, campaign.closed_at = status, locked.opened_at, locked.closed_at
     return campaign
+
+
+def _record_actual_time(campaign: Campaign, status: str, now: dt.datetime) -> list[str]:
+    """The first opening and the last closing (a closed campaign may be reopened and closed again)."""
+    if status == Status.OPEN and campaign.opened_at is None:
+        campaign.opened_at = now
+        return ["opened_at"]
+    if status == Status.CLOSED:
+        campaign.closed_at = now
+        return ["closed_at"]
+    return []
 
 
 def _transition_problems(campaign: Campaign, status: str, process: str | None) -> list[str]:

@@ -257,6 +257,11 @@ MINPING_HEALTH_MAX_PENDING = env_int("MINPING_HEALTH_MAX_PENDING", 5000)
 # --- Publicity: notices (公示 / 通报) and objections (publicity app) -------------------------------
 # Who issues the notices, printed at their end and in the document's metadata.
 MINPING_ISSUING_ORGAN = env_str("MINPING_ISSUING_ORGAN", "民评市群众评议工作办公室")
+# The prefix (机关代字) of the organ's document numbers (发文字号, e.g. 民评办〔2026〕3号) until staff
+# set another in the admin (document number series); numbers run per organ and year.
+MINPING_DOCUMENT_PREFIX = env_str("MINPING_DOCUMENT_PREFIX", "民评办")
+# 主送机关 printed under the title (e.g. "各区人民政府，市政府各部门"); empty: none, as for a public notice.
+MINPING_NOTICE_RECIPIENTS = env_str("MINPING_NOTICE_RECIPIENTS", "")
 # How to object during the publicity period, printed in every publicity notice.
 MINPING_OBJECTION_PHONE = env_str("MINPING_OBJECTION_PHONE", "0000-12345678（演示号码）")
 MINPING_OBJECTION_ADDRESS = env_str("MINPING_OBJECTION_ADDRESS", "民评市人民路 1 号评议办公室（演示地址）")

@@ -45,3 +45,28 @@ def test_separated_units_get_their_own_bands():
 
 def test_no_units_is_still_a_document():
     assert ET.fromstring(forest_svg([])).tag == f"{SVG}svg"
+
+
+def test_narrow_intervals_stay_visible_with_a_firm_stroke_and_caps_taller_than_the_dot():
+    rows = [ForestRow("窄", 80.0, 79.8, 80.2), ForestRow("宽", 60.0, 50.0, 70.0)]
+    root = ET.fromstring(forest_svg(rows))
+    marker = root.findall(f"{SVG}circle[@class='marker']")[0]
+    diameter = 2 * float(marker.get("r"))
+    for line in root.findall(f"{SVG}line[@class='interval']"):
+        assert float(line.get("stroke-width")) >= 2.5
+    caps = root.findall(f"{SVG}line[@class='interval-cap']")
+    assert len(caps) == 2 * len(rows)
+    narrow = [c for c in caps if float(c.get("y1")) < float(marker.get("cy")) < float(c.get("y2"))]
+    assert len(narrow) == 2
+    assert all(float(c.get("y2")) - float(c.get("y1")) > diameter for c in narrow)
+    assert {float(c.get("x1")) for c in narrow} == {float(root.findall(f"{SVG}line[@class='interval']")[0].get(k))
+                                                    for k in ("x1", "x2")}
+
+
+def test_each_plot_has_its_own_scale():
+    def ticks(rows):
+        return [t.text for t in ET.fromstring(forest_svg(rows)).findall(f"{SVG}text[@text-anchor='middle']")]
+
+    high = ticks([ForestRow("甲", 92.0, 90.5, 93.5), ForestRow("乙", 91.0, 89.0, 93.0)])
+    wide = ticks([ForestRow("甲", 80.0, 62.0, 98.0), ForestRow("乙", 55.0, 41.0, 69.0)])
+    assert high == ["85", "90", "95"] and wide[0] == "40" and wide[-1] == "100"
