@@ -151,6 +151,13 @@ MATRIX = {
     "admin/publicity/objection/<path:object_id>/": ("L L L L R R", "L L L L R R"),
     "admin/^(?P<app_label>auth|surveys|publicity)/$": ("L L L L 200 200", "L L L L 200 200"),
     "admin/(?P<url>.*)$": ("L L L L 404 404", "L L L L 404 404"),
+    # 发文字号 series (H15): evaluation staff set the prefix; numbers are never deleted
+    "admin/publicity/documentseries/": ("L L L L 200 200", "L L L L 200 200"),
+    "admin/publicity/documentseries/add/": ("L L L L 200 200", "L L L L 200 200"),
+    "admin/publicity/documentseries/<path:object_id>/history/": ("L L L L 200 200", "L L L L 200 200"),
+    "admin/publicity/documentseries/<path:object_id>/delete/": ("L L L L 403 403", "L L L L 403 403"),
+    "admin/publicity/documentseries/<path:object_id>/change/": ("L L L L 200 200", "L L L L 200 200"),
+    "admin/publicity/documentseries/<path:object_id>/": ("L L L L R R", "L L L L R R"),
     # Results: staff see campaigns; a contact sees only their own unit's page of a published campaign
     # (H17c: contacts see results only once published — the campaign here is published)
     "results/": ("L 403 200 200 200 200", "L 403 200 200 200 200"),
