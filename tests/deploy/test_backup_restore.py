@@ -55,10 +55,11 @@ def backup(tmp_path):
 
 
 def test_a_restored_backup_verifies_its_notices_and_runs(backup, empty_database, tmp_path):
-    restored = run("restore.sh", backup, env={"DATABASE_URL": empty_database, "MEDIA_ROOT": tmp_path / "media"})
+    restored = run("restore.sh", backup, env={"DATABASE_URL": empty_database, "MEDIA_ROOT": tmp_path / "restored-media"})
     assert restored.returncode == 0, restored.stdout + restored.stderr
     with translation.override(settings.LANGUAGE_CODE):   # what the commands print, in the site's language
-        notices = _("%(count)d notice(s) verified: every file matches its hash, and the chain is unbroken.")
+        notices = _("%(count)d notice(s) verified: every file matches its hash, the chain is unbroken, and the public "
+                    "chain file agrees.")
         runs = _("%(count)d run(s) verified.")
     assert notices % {"count": 1} in restored.stdout and runs % {"count": 1} in restored.stdout, restored.stdout
     with psycopg.connect(empty_database) as db:
@@ -75,7 +76,7 @@ def test_a_restore_missing_a_notice_file_fails_verification(backup, empty_databa
     subprocess.run(["tar", "-C", media, "-czf", backup / "media.tar.gz", "."], check=True)
     (backup / "SHA256SUMS").write_text(subprocess.run(
         ["sha256sum", "database.dump", "media.tar.gz"], cwd=backup, capture_output=True, text=True, check=True).stdout)
-    restored = run("restore.sh", backup, env={"DATABASE_URL": empty_database, "MEDIA_ROOT": tmp_path / "media"})
+    restored = run("restore.sh", backup, env={"DATABASE_URL": empty_database, "MEDIA_ROOT": tmp_path / "restored-media"})
     assert restored.returncode == 1, restored.stdout + restored.stderr
 
 
@@ -83,7 +84,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(backup, empty_d
     with open(backup / "database.dump", "r+b") as dump:
         dump.seek(100)
         dump.write(b"\x00\x01")
-    restored = run("restore.sh", backup, env={"DATABASE_URL": empty_database, "MEDIA_ROOT": tmp_path / "media"})
+    restored = run("restore.sh", backup, env={"DATABASE_URL": empty_database, "MEDIA_ROOT": tmp_path / "restored-media"})
     assert restored.returncode == 2 and "damaged" in restored.stderr
     with psycopg.connect(empty_database) as db:
         assert db.execute("select count(*) from pg_tables where schemaname = 'public'").fetchone()[0] == 0
