@@ -57,8 +57,9 @@ def _handler(kind: str) -> Callable:
     return handler
 
 
+@transaction.atomic
 def job_enqueue(*, handler: Callable, params: dict, actor, title_args: dict | None = None) -> Job:
-    """Record the job and put it on the queue; a worker picks it up once this transaction commits."""
+    """Record the job and put it on the queue, together: a worker picks it up once this commits."""
     job = Job.objects.create(
         kind=_path(handler), params=params, language=translation.get_language() or "zh-hans",
         title=getattr(handler, HANDLER_MARK)["title"] % (title_args or {}),
