@@ -1,33 +1,27 @@
 """The job pages: where a long piece of staff work stands, its result or its error, a retry."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from surveys.roles import is_evaluation_staff
+from surveys.roles import require_evaluation_staff
 
 from .models import Job
 from .selectors import job_is_stalled, jobs_recent
 from .services import JobRefused, job_retry
 
 
-def _require_staff(user) -> None:
-    if not is_evaluation_staff(user):
-        raise PermissionDenied
-
-
 @login_required
 @require_GET
 def job_list(request):
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     return render(request, "jobs/list.html", {"jobs": jobs_recent()})
 
 
 @login_required
 @require_GET
 def job_detail(request, pk):
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     job = get_object_or_404(Job, pk=pk)
     stalled = job_is_stalled(job)
     return render(request, "jobs/detail.html", {
@@ -40,7 +34,7 @@ def job_detail(request, pk):
 @login_required
 @require_POST
 def job_retry_view(request, pk):
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     job = get_object_or_404(Job, pk=pk)
     try:
         job_retry(job=job)

@@ -11,7 +11,6 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from jobs.services import job_enqueue
 from surveys import ratelimit
 from surveys.models import Campaign, Unit
-from surveys.roles import is_evaluation_staff
+from surveys.roles import require_evaluation_staff
 
 from . import anchoring, document, selectors, services, signing
 from .forms import ObjectionForm, PublishForm, VerifyForm
@@ -181,10 +180,6 @@ def objection_status(request):
 
 # --- Staff -------------------------------------------------------------------------------------
 
-def _require_staff(user) -> None:
-    if not is_evaluation_staff(user):
-        raise PermissionDenied
-
 
 def _kind(kind: str) -> str:
     if kind not in Notice.Kind.values:
@@ -194,7 +189,7 @@ def _kind(kind: str) -> str:
 
 @login_required
 def staff_index(request):
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     rows = []
     for campaign in Campaign.objects.exclude(status=Campaign.Status.DRAFT).order_by("-year", "slug"):
         rows.append({"campaign": campaign, "notices": list(campaign.notices.order_by("sequence")),
@@ -205,7 +200,7 @@ def staff_index(request):
 
 
 def _staff_render(request, campaign: str, kind: str, *, pdf: bool):
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     target = get_object_or_404(Campaign, slug=campaign)
     try:
         return services.notice_render(campaign=target, kind=_kind(kind), title=request.GET.get("title", ""),
@@ -241,7 +236,7 @@ def staff_preview_pdf(request, campaign: str, kind: str):
 @require_POST
 def staff_publish(request, campaign: str, kind: str):
     """Rendering and storing a notice takes seconds: a background job, whose page follows it."""
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     target = get_object_or_404(Campaign, slug=campaign)
     kind = _kind(kind)
     problems = services.publish_problems(campaign=target, kind=kind)

@@ -12,17 +12,12 @@ from django.views.decorators.http import require_POST
 
 from jobs.services import job_enqueue
 from surveys.models import Campaign, Unit
-from surveys.roles import is_evaluation_staff
+from surveys.roles import is_evaluation_staff, require_evaluation_staff
 
 from . import selectors
 from .forest import ForestRow, forest_svg
 from .jobs import score_campaign
 from .stats import suppress_cells, trend_test
-
-
-def _require_staff(user) -> None:
-    if not is_evaluation_staff(user):
-        raise PermissionDenied
 
 
 @login_required
@@ -68,7 +63,7 @@ def _kind_sections(run) -> list[dict]:
 
 @login_required
 def campaign_results(request, slug):
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     campaign = get_object_or_404(Campaign, slug=slug)
     run = _run_for(request, campaign)
     context = {"campaign": campaign, "run": run, "runs": campaign.score_runs.order_by("-number"),
@@ -82,7 +77,7 @@ def campaign_results(request, slug):
 @require_POST
 def campaign_score(request, slug):
     """Scoring a large campaign takes a while: it runs as a background job, whose page follows it."""
-    _require_staff(request.user)
+    require_evaluation_staff(request.user)
     campaign = get_object_or_404(Campaign, slug=slug)
     job = job_enqueue(handler=score_campaign, params={"campaign_id": campaign.pk}, actor=request.user,
                       title_args={"campaign": campaign.title})

@@ -1,4 +1,5 @@
 """The two staff roles, as Django groups, and who counts as what."""
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 # Group names are stable identifiers (stored in the database); labels are for display.
@@ -33,6 +34,12 @@ CONTACT_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {}
 
 def is_evaluation_staff(user) -> bool:
     return user.is_active and (user.is_superuser or user.groups.filter(name=EVALUATION_STAFF).exists())
+
+
+def require_evaluation_staff(user) -> None:
+    """The gate of every staff page outside the admin (results, publishing, jobs): 403 for anyone else."""
+    if not is_evaluation_staff(user):
+        raise PermissionDenied
 
 
 def ensure_roles():

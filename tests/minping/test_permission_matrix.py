@@ -245,6 +245,6 @@ def test_every_actor_gets_what_the_matrix_says():
 
 def test_control_the_matrix_sees_a_role_check_removed(monkeypatch):
     """With the results pages' staff check removed, the matrix reports the leak."""
-    monkeypatch.setattr("scoring.views.is_evaluation_staff", lambda user: True)
+    monkeypatch.setattr("scoring.views.require_evaluation_staff", lambda user: None)
     found = mismatches(build_world(), ["results/<slug:slug>/"])
     assert any("as outsider: 200" in line for line in found) and any("as contact: 200" in line for line in found)
