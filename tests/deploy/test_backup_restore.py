@@ -1,6 +1,5 @@
 """A backup made by scripts/backup.sh restores into a fresh database with scripts/restore.sh, and the
 restored record passes `verify_notices` and `score --verify-all`; a damaged backup is refused."""
-import os
 import subprocess
 import sys
 import uuid
@@ -9,21 +8,16 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from publicity.models import Notice
 from publicity.services import notice_publish
+from tests.processes import database_url, site_env
 from tests.publicity.factories import PUBLISHED_AT, scored_campaign
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url(name: str) -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{name}"
 
 
 @pytest.fixture
@@ -37,8 +31,7 @@ def empty_database():
 
 
 def run(script: str, *args, env: dict) -> subprocess.CompletedProcess:
-    full = {**os.environ, "DJANGO_SETTINGS_MODULE": "minping.settings.base", "PYTHON": sys.executable,
-            "SECRET_KEY": settings.SECRET_KEY, **env}
+    full = site_env(PYTHON=sys.executable, **env)
     return subprocess.run([str(ROOT / "scripts" / script), *map(str, args)], env=full, capture_output=True,
                           text=True, timeout=300)
 
@@ -49,7 +42,7 @@ def backup(tmp_path):
     campaign = scored_campaign()
     notice_publish(campaign=campaign, kind="publicity", actor="tests", now=PUBLISHED_AT)
     made = run("backup.sh", tmp_path / "backup",
-               env={"DATABASE_URL": database_url(connection.settings_dict["NAME"]), "MEDIA_ROOT": settings.MEDIA_ROOT})
+               env={"DATABASE_URL": database_url()})
     assert made.returncode == 0, made.stderr
     return tmp_path / "backup"
 
@@ -91,5 +84,5 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(backup, empty_d
 
 
 def test_a_backup_never_overwrites_another(backup):
-    again = run("backup.sh", backup, env={"DATABASE_URL": database_url(connection.settings_dict["NAME"])})
+    again = run("backup.sh", backup, env={})
     assert again.returncode == 2 and "not empty" in again.stderr

@@ -9,15 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "7QK2-M9XD-4HVA-RT3B-ZP8E"
 pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is installed by `make test`")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

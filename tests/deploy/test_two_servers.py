@@ -2,24 +2,20 @@
 loopback, each server with its own local disk (MINPING_VAR_DIR) and the shared media and upload
 storage a deployment gives them. A paper import checked through one server is confirmed through the
 other; a client limited on one is limited on the other; a campaign scored through one is seen on both."""
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 
 from jobs.models import Job
 from scoring.models import ScoreRun
 from surveys.codes import generate_code
 from surveys.models import Ballot
+from tests.processes import free_port, site_env, wait_for
 from tests.surveys.test_paper_ballots import _csv, _units
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -27,28 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "two-servers-Pa55word"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def site(tmp_path, request):
     """(url of server A, url of server B): two gunicorns and a worker sharing one database."""
-    db = connection.settings_dict
     shared = tmp_path / "shared"   # stands in for the object store both servers use
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "minping.settings.base", "SECRET_KEY": settings.SECRET_KEY,
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "ALLOWED_HOSTS": "127.0.0.1", "MEDIA_ROOT": str(shared / "media"),
-           "MINPING_UPLOAD_DIR": str(shared / "uploads"), "MINPING_CODE_FAILURES_LIMIT": "3"}
+    env = site_env(ALLOWED_HOSTS="127.0.0.1", MEDIA_ROOT=shared / "media", MINPING_UPLOAD_DIR=shared / "uploads",
+                   MINPING_CODE_FAILURES_LIMIT=3)
     processes, urls = [], []
     for name in ("a", "b"):
         port = free_port()
@@ -74,7 +54,7 @@ def site(tmp_path, request):
         except requests.RequestException:   # not listening yet, or still loading the app
             return False
     for url in urls:
-        wait_for(lambda url=url: up(url))
+        wait_for(lambda url=url: up(url), seconds=60, every=0.1)
     return urls
 
 
@@ -95,7 +75,7 @@ def post(browser: requests.Session, url: str, **kwargs) -> requests.Response:
 
 
 def finished(job_id: str) -> Job:
-    wait_for(lambda: Job.objects.get(pk=job_id).finished)
+    wait_for(lambda: Job.objects.get(pk=job_id).finished, seconds=60, every=0.1)
     return Job.objects.get(pk=job_id)
 
 

@@ -5,17 +5,16 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 
 from jobs.models import Job
 from jobs.selectors import job_is_stalled
 from jobs.services import job_enqueue, job_retry, job_stage
 from surveys.models import Region
+from tests.processes import site_env, wait_for
 
 from . import handlers
 
@@ -24,19 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_worker(*options) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "minping.settings.base", "SECRET_KEY": settings.SECRET_KEY,
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-           "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     return subprocess.Popen([sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay",
-                             *options], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def wait_for(condition, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+                             *options], cwd=ROOT, env=site_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def region_insert_open() -> bool:

@@ -25,6 +25,7 @@ from django.db import connection
 
 from surveys.models import Answer, Ballot, PendingBallot, SpentTag
 from surveys.services import invitations_issue
+from tests.processes import database_url
 
 from .conftest import valid_answers
 
@@ -56,8 +57,7 @@ class Settler:
     """`settle_ballots --every 0.05 --min-batch 1` against the test database, its output collected."""
 
     def __init__(self):
-        db = connection.settings_dict
-        env = {**os.environ, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        env = {**os.environ, "DATABASE_URL": database_url(),
                "DJANGO_SETTINGS_MODULE": "minping.settings.test", "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "settle_ballots", "--every", "0.05", "--min-batch", "1"],

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from surveys.logmask import MaskingFormatter, mask_codes
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = "ABCD-EFGH-JKMN-PQRS-TVW1"
@@ -47,12 +48,6 @@ class TestMasking:
         assert "ValueError" in text and CODE not in text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int, path: str, referer: str | None = None) -> int:
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Referer": referer} if referer else {})
     try:
@@ -78,7 +73,7 @@ def _serve_and_browse(site, *extra_args) -> dict[str, str]:
     every place a code can travel, stop it; returns the text of each log."""
     folder, env = site
     logs = {name: folder / f"{name}-{len(extra_args)}.log" for name in ("access", "error", "stderr")}
-    port = _free_port()
+    port = free_port()
     with open(logs["stderr"], "w") as stderr:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "minping.wsgi", "-b", f"127.0.0.1:{port}", "--workers", "1",
