@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -148,20 +149,18 @@ def _error_text(error: Exception) -> str:
     return str(error) or error.__class__.__name__
 
 
-class _held_while_running:
+@contextmanager
+def _held_while_running(job: Job):
     """On PostgreSQL the worker's session holds an advisory lock named after the job while it runs;
     the server releases it when the session ends, however the worker ends. A running job whose
     lock is free has lost its worker (see `job_is_stalled`)."""
-
-    def __init__(self, job: Job):
-        self.job = job
-
-    def __enter__(self):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [self.job.lock_key])
-
-    def __exit__(self, *exc):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [self.job.lock_key])
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [job.lock_key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [job.lock_key])
