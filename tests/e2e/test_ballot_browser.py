@@ -1,6 +1,7 @@
 """The ballot in a real browser, as residents, the elderly and delegates meet it (phone and desktop)."""
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from publicity.services import notice_publish
 from surveys.models import PendingBallot, Unit
@@ -130,10 +131,10 @@ def test_a_resident_picks_a_community_and_sees_only_its_two_units(screen, reside
     assert "哪个区" in screen.locator("h2").inner_text()
     screen.click("a.place:text('甲区')")
     screen.click("a.place:text('和平街道')")
-    assert screen.locator("a.place").all_inner_texts() == ["东社区", "西社区"]
+    # Each click is a page load: expect() retries until the new page is there.
+    expect(screen.locator("a.place")).to_have_text(["东社区", "西社区"])
     screen.click("a.place:text('东社区')")
-    units = screen.locator("fieldset.unit > legend").all_inner_texts()
-    assert units == ["东社区", "和平街道办事处"]
+    expect(screen.locator("fieldset.unit > legend")).to_have_text(["东社区", "和平街道办事处"])
     assert screen.locator("input[name='q:district']").count() == 0
     screen.click("label.option:has(input[name='u:CM-1:overall'][value='5'])")
     screen.click("label.option:has(input[name='u:SO-1:overall'][value='dk'])")
