@@ -669,3 +669,40 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class Commitment(models.Model):
+    """A public commitment (承诺事项, 一事一诺) a unit makes for a campaign: entered by the unit's
+    contact, approved by staff before the campaign opens, frozen while it is open. Ballots ask
+    whether it was kept (兑现情况); rectification cases may start from a poorly rated one."""
+
+    MAX_PER_UNIT = 3
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="commitments")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="commitments")
+    text = models.TextField(_("commitment"), max_length=500)
+    target = models.CharField(_("measurable target"), max_length=200, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
+    review_note = models.CharField(_("reviewer's note"), max_length=500, blank=True, editable=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["campaign", "unit__code", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "approved", "rejected"]), name="commitment_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.name}: {self.text[:40]}"
