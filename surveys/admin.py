@@ -15,7 +15,6 @@ from jobs.services import job_enqueue
 
 from . import jobs as surveys_jobs
 from . import paper, resources, selectors, services
-from .ballots import pending_ballots_rating
 from .exports import write_codes
 from .models import (
     Answer,
@@ -35,6 +34,7 @@ from .models import (
     Unit,
     UnitContact,
 )
+from .selectors import pending_ballots_rating
 
 
 class ReadOnlyAdminMixin:

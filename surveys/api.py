@@ -20,10 +20,10 @@ from .ballots import (
     InvitationUsed,
     ballot_cast,
     cached_ballot_sheet,
-    campaign_refusal,
     sheet_for_residence,
 )
 from .models import Ballot, Question, Region
+from .selectors import campaign_refusal
 from .views import CodeRefused, check_code
 
 ANSWER_KEYS = {"question", "unit", "value"}

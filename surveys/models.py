@@ -497,7 +497,7 @@ class PendingBallot(models.Model):
     received_on = models.DateField(_("received on"))
     profile = models.JSONField(_("profile"), default=dict, blank=True)
     suspected_duplicate = models.BooleanField(_("suspected duplicate"), default=False)
-    # Packed answers, as `surveys.ballots.CleanBallot` has them: [question id, unit id, option id, …],
+    # Packed answers, as `surveys.ballots.validation.CleanBallot` has them: [question id, unit id, option id, …],
     # as compact JSON text. Nothing queries inside them, and PostgreSQL parsing them into jsonb
     # cost a fifth of its time per cast.
     answers = models.TextField(_("answers"))

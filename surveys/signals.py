@@ -30,7 +30,7 @@ def _clear_sheets_on_change() -> None:
 def protect_units_of_pending_ballots(sender, instance, **kwargs):
     """A unit that ballots waiting to be settled may rate cannot go: their packed answers name it by
     id, with no foreign key to refuse the delete (settled answers protect their unit themselves)."""
-    from .ballots import pending_ballots_rating
+    from .selectors import pending_ballots_rating
 
     pending = pending_ballots_rating(instance)
     if pending.exists():

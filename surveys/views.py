@@ -33,12 +33,12 @@ from .ballots import (
     InvitationUsed,
     ballot_cast,
     cached_ballot_sheet,
-    campaign_refusal,
     invitation_for_code,
     validate_answers,
 )
 from .codes import InvalidCode, format_code, normalize_code
 from .models import Ballot, EvaluatorGroup
+from .selectors import campaign_refusal
 
 REVIEW_SALT = "surveys.ballot-review"
 REVIEW_MAX_AGE = 12 * 3600           # a review page left open over lunch still confirms

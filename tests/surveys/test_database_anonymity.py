@@ -13,10 +13,12 @@ from django.db import connection
 from django.test import override_settings
 from scipy import stats
 
-import surveys.ballots
+import surveys.ballots.invitations
+import surveys.ballots.settling
 import surveys.services
 import surveys.slips
 from surveys.ballots import ballots_settle, spent_tags
+from surveys.ballots.sql import table_name
 from surveys.codes import hash_code, normalize_code
 from surveys.models import Ballot, Campaign, Invitation, PendingBallot, RosterEntry, SpentTag
 from surveys.services import invitations_issue
@@ -38,10 +40,10 @@ def cast(client, group, count: int, comment: str = "很好", codes=None) -> list
 def old_design_cast(monkeypatch) -> None:
     """The control: the cast writes the invitation row in the ballot's statement (as marking it used did)."""
     def write_the_invitation(invitation, campaign_id, retry_tag):
-        return (f"UPDATE {surveys.ballots._table(Invitation)} SET created_on = created_on WHERE id = %s",
+        return (f"UPDATE {table_name(Invitation)} SET created_on = created_on WHERE id = %s",
                 [invitation.pk])
 
-    monkeypatch.setattr(surveys.ballots, "_spend_statement", write_the_invitation)
+    monkeypatch.setattr(surveys.ballots.invitations, "spend_statement", write_the_invitation)
 
 
 def xmins(sql: str) -> list[str]:
@@ -118,7 +120,7 @@ class TestDeadRowVersions:
     def test_control_the_old_design_leaves_dead_rows_that_name_their_invitation(self, client, residents, pageinspect,
                                                                              monkeypatch):
         old_design_cast(monkeypatch)
-        monkeypatch.setattr(surveys.ballots, "vacuum_pending", lambda: None)
+        monkeypatch.setattr(surveys.ballots.settling, "vacuum_pending", lambda: None)
         cast(client, residents, 3, comment=MARKER)
         invitations = set(xmins("SELECT xmin::text FROM surveys_invitation"))
         assert ballots_settle(min_batch=1) == 3 and not PendingBallot.objects.exists()

@@ -11,8 +11,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-import surveys.ballots
+import surveys.ballots.invitations
 from surveys.ballots import ballots_settle
+from surveys.ballots.sql import db_uuid, table_name
 from surveys.models import Answer, PendingBallot, SpentTag
 
 from .conftest import stored_ballots, valid_answers
@@ -43,14 +44,14 @@ def _check_then_insert(invitation, campaign_id, retry_tag):
     """The spending INSERT without its guard (what the real code must not do): the code's tag goes
     in a column without a unique index (retry_tag), each row gets a random key, and "not spent yet"
     is a NOT EXISTS check; a pause inside the statement, after its snapshot, lets the others start."""
-    table = surveys.ballots._table(SpentTag)
-    tag = surveys.ballots._db_uuid(invitation.tags[0])
+    table = table_name(SpentTag)
+    tag = db_uuid(invitation.tags[0])
     return (f"INSERT INTO {table} (tag, group_id, retry_tag) SELECT %s, %s, %s FROM (SELECT pg_sleep(0.2)) AS pause "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} s WHERE s.retry_tag = %s)",
             [uuid.uuid4(), invitation.group_id, tag, tag])
 
 
-REAL_SPEND_STATEMENT = surveys.ballots._spend_statement
+REAL_SPEND_STATEMENT = surveys.ballots.invitations.spend_statement
 
 
 @pytest.mark.postgres
@@ -64,7 +65,7 @@ class TestConcurrentSubmissions:
 
     def test_control_without_the_guard_the_race_is_visible(self, live_server, codes, residents, monkeypatch):
         """Proves the test above can see a race: with a check-then-insert instead of the unique key, ballots multiply."""
-        monkeypatch.setattr(surveys.ballots, "_spend_statement", _check_then_insert)
+        monkeypatch.setattr(surveys.ballots.invitations, "spend_statement", _check_then_insert)
         statuses = _submit_concurrently(live_server.url, codes[0], valid_answers(residents))
         assert statuses.count(201) > 1
         assert stored_ballots() == statuses.count(201)
@@ -102,7 +103,7 @@ def pending_ballot_inserts_fail():
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_between_consuming_and_storing_leaves_neither(client, codes, residents, monkeypatch):
     consuming = []
-    monkeypatch.setattr(surveys.ballots, "_spend_statement",
+    monkeypatch.setattr(surveys.ballots.invitations, "spend_statement",
                         lambda *args: consuming.append(args) or REAL_SPEND_STATEMENT(*args))
     client.raise_request_exception = False
     with pending_ballot_inserts_fail():

@@ -10,16 +10,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-import surveys.ballots
-from surveys.ballots import (
-    AnswerIn,
-    BallotBatch,
-    ballots_settle,
-    campaign_closed_reason,
-    campaign_open_now,
-    validate_answers,
-)
+import surveys.ballots.settling
+from surveys.ballots import AnswerIn, BallotBatch, ballot_sheet, ballots_settle, clear_sheet_cache, validate_answers
 from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, PendingBallot, Unit
+from surveys.selectors import campaign_closed_reason, campaign_open_now
 from surveys.services import invitations_issue
 
 from .conftest import valid_answers
@@ -43,7 +37,7 @@ def test_a_settled_ballot_has_the_rows_a_paper_import_of_the_same_answers_writes
     cast(client, residents)
     assert ballots_settle(min_batch=1) == 1
     online = Ballot.objects.get()
-    sheet = surveys.ballots.ballot_sheet(residents)
+    sheet = ballot_sheet(residents)
     batch = BallotBatch(sheet)
     paper = batch.add(validate_answers(sheet, [AnswerIn(a["question"], a["unit"], a["value"])
                                                for a in valid_answers(residents)]),
@@ -83,7 +77,7 @@ def test_fewer_ballots_than_the_minimum_batch_stay_pending(client, residents):
     (0, True, 0), (7, True, 7), (500, True, 500), (501, True, 251), (1010, True, 337),
 ])
 def test_batch_sizes_keep_the_minimum_and_split_the_closing_evenly(pending, closing, expected):
-    assert surveys.ballots.settle_batch_size(pending, closing=closing, batch_size=500, min_batch=20) == expected
+    assert surveys.ballots.settling.settle_batch_size(pending, closing=closing, batch_size=500, min_batch=20) == expected
 
 
 def test_settling_one_campaign_leaves_the_others_pending(client, residents):
@@ -98,14 +92,14 @@ def test_settling_one_campaign_leaves_the_others_pending(client, residents):
 
 def test_a_failed_batch_leaves_its_ballots_pending_and_no_answers(client, residents, monkeypatch):
     cast(client, residents, 2)
-    real_insert = surveys.ballots.insert_rows
+    real_insert = surveys.ballots.settling.insert_rows
 
     def fail_on_scores(model, fields, rows):
         if model is BallotUnitScore:   # the answers are in, the scores fail
             raise RuntimeError("disk full")
         return real_insert(model, fields, rows)
 
-    monkeypatch.setattr(surveys.ballots, "insert_rows", fail_on_scores)
+    monkeypatch.setattr(surveys.ballots.settling, "insert_rows", fail_on_scores)
     with pytest.raises(RuntimeError):
         ballots_settle(min_batch=1)
     assert PendingBallot.objects.count() == 2 and not Ballot.objects.exists() and not Answer.objects.exists()
@@ -117,7 +111,7 @@ def test_a_unit_switched_off_after_casting_keeps_its_answers(client, residents):
     cast(client, residents)
     first = residents.units.order_by("code").first()
     Unit.objects.filter(pk=first.pk).update(active=False)
-    surveys.ballots.clear_sheet_cache()
+    clear_sheet_cache()
     assert ballots_settle(min_batch=1) == 1
     assert Answer.objects.filter(unit=first).count() == 2   # overall and attitude
     assert BallotUnitScore.objects.filter(unit=first).exists()
