@@ -3,27 +3,24 @@
 A cast stores one PendingBallot row (`casting`); `ballots_settle` (the `settle_ballots` command,
 or scoring and exports before they read) claims pending rows in batches, shuffles them and writes
 each under a new random id, so that neither ids, row order nor transaction ids tie a ballot to
-its invitation. `BallotBatch` is the one writer of ballot rows: paper imports use it directly.
+its invitation. The rows are written by `rows.BallotBatch`, as paper imports write theirs.
 """
 from __future__ import annotations
 
 import json
 import logging
 import secrets
-import uuid
 from datetime import date
 from typing import NamedTuple
 
 from django.db import DatabaseError, connection, transaction
 
-from ..bulk import insert_rows
-from ..models import Answer, Ballot, BallotUnitScore, Campaign, PendingBallot, Question
-from ..scores import scale_score, weighted_unit_score
+from ..models import Campaign, PendingBallot
 from ..selectors import campaign_open_now
-from .cells import cell_ids, cell_key
-from .sheet import BallotSheet, cached_ballot_sheet
+from .rows import BallotBatch
+from .sheet import cached_ballot_sheet
 from .sql import table_name
-from .validation import CleanBallot, unpacked
+from .validation import CleanBallot
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +114,16 @@ class _Pending(NamedTuple):
     answers: list
 
 
+# The claim's row locks (PostgreSQL): the pending rows another settler holds are skipped, not
+# waited for, so several settlers work side by side; so is a campaign whose row scoring holds.
+CLAIM_LOCKS = " FOR UPDATE OF p SKIP LOCKED FOR SHARE OF c SKIP LOCKED"
+
+
 def _claim_pending(campaign_id: int, limit: int) -> list[_Pending]:
     """Delete up to `limit` pending ballots of one campaign and return them."""
     table, campaigns = table_name(PendingBallot), table_name(Campaign)
     where, params = "WHERE p.campaign_id = %s", [campaign_id]
-    lock = (" FOR UPDATE OF p SKIP LOCKED FOR SHARE OF c SKIP LOCKED"
-            if connection.features.has_select_for_update_skip_locked else "")
+    lock = CLAIM_LOCKS if connection.features.has_select_for_update_skip_locked else ""
     # MATERIALIZED: the claim runs once. As a plain `IN (subquery)` the planner may rescan it for
     # every row it deletes, and each rescan skips the rows already deleted and takes the next ones:
     # a batch of 500 could claim every pending row.
@@ -154,60 +155,3 @@ def _write_settled(claimed: list[_Pending]) -> None:
             batch.add(CleanBallot(pending.answers, pending.profile), channel=pending.channel,
                       received_on=pending.received_on, suspected_duplicate=pending.suspected_duplicate)
         batch.write()
-
-
-BALLOT_COLUMNS = ("id", "campaign_id", "group_id", "channel", "received_on", "profile", "suspected_duplicate")
-SCORE_COLUMNS = ("ballot_id", "group_id", "unit_id", "score", "cell_id")   # BallotUnitScore rows, here and the demo's
-
-
-class BallotBatch:
-    """Ballots of one group, collected as rows and written together: paper imports, settling."""
-
-    def __init__(self, sheet: BallotSheet):
-        self.sheet = sheet
-        self.ballots: list[tuple] = []
-        self.answers: list[tuple] = []
-        self.scores: list[tuple] = []
-
-    def __len__(self) -> int:
-        return len(self.ballots)
-
-    def add(self, clean: CleanBallot, *, channel: str, received_on: date, suspected_duplicate: bool = False) -> uuid.UUID:
-        """A new ballot with its answers."""
-        ballot_id = uuid.uuid4()
-        self.ballots.append((ballot_id, self.sheet.campaign.id, self.sheet.group.id, channel, received_on,
-                             clean.profile, suspected_duplicate))
-        answers = [unpacked(answer) for answer in clean.answers]
-        self.answers += [(ballot_id, *answer) for answer in answers]
-        self.scores += _unit_scores(ballot_id, self.sheet, answers, cell_key(self.sheet.design_keys, clean.profile))
-        return ballot_id
-
-    def write(self) -> None:
-        """Insert what was collected (caller's transaction) and start empty again."""
-        insert_rows(Ballot, BALLOT_COLUMNS, self.ballots)
-        insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
-                    self.answers)
-        ids = cell_ids(self.sheet.group.id, {row[-1] for row in self.scores})
-        insert_rows(BallotUnitScore, SCORE_COLUMNS, [(*row[:-1], ids[row[-1]]) for row in self.scores])
-        self.ballots, self.answers, self.scores = [], [], []
-
-
-def _unit_scores(ballot_id, sheet: BallotSheet, answers: list[tuple], cell: str):
-    """(ballot, group, unit, score, cell key) rows: the weighted mean of the ballot's scored answers per unit."""
-    pairs: dict[int, list[tuple[float, float]]] = {}
-    for question_id, unit_id, option_id, number, _text, _choices in answers:
-        question = sheet.by_id[question_id]
-        if unit_id is None or not question.is_scored:
-            continue
-        if question.kind == Question.Kind.GRADE:
-            score = sheet.option_scores.get(option_id)
-            if score is None:   # "don't know": not a vote
-                continue
-        else:
-            score = scale_score(number, question.min_value, question.max_value)
-        pairs.setdefault(unit_id, []).append((sheet.weights[question_id], score))
-    group_id = sheet.group.id
-    for unit_id, unit_pairs in pairs.items():
-        score = weighted_unit_score(unit_pairs)
-        if score is not None:
-            yield ballot_id, group_id, unit_id, score, cell

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+import surveys.ballots.rows
 import surveys.ballots.settling
 from surveys.ballots import AnswerIn, BallotBatch, ballot_sheet, ballots_settle, clear_sheet_cache, validate_answers
 from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, PendingBallot, Unit
@@ -92,14 +93,14 @@ def test_settling_one_campaign_leaves_the_others_pending(client, residents):
 
 def test_a_failed_batch_leaves_its_ballots_pending_and_no_answers(client, residents, monkeypatch):
     cast(client, residents, 2)
-    real_insert = surveys.ballots.settling.insert_rows
+    real_write = surveys.ballots.rows.write_rows
 
-    def fail_on_scores(model, fields, rows):
+    def fail_on_scores(model, fields, rows, **how):
         if model is BallotUnitScore:   # the answers are in, the scores fail
             raise RuntimeError("disk full")
-        return real_insert(model, fields, rows)
+        return real_write(model, fields, rows, **how)
 
-    monkeypatch.setattr(surveys.ballots.settling, "insert_rows", fail_on_scores)
+    monkeypatch.setattr(surveys.ballots.rows, "write_rows", fail_on_scores)
     with pytest.raises(RuntimeError):
         ballots_settle(min_batch=1)
     assert PendingBallot.objects.count() == 2 and not Ballot.objects.exists() and not Answer.objects.exists()
