@@ -17,14 +17,13 @@ from .ballots import (
     BallotInvalid,
     BallotSheet,
     CampaignNotOpen,
+    CodeRefused,
     InvitationUsed,
     ballot_cast,
-    cached_ballot_sheet,
+    invitation_gate,
     sheet_for_residence,
 )
 from .models import Ballot, Question, Region
-from .selectors import campaign_refusal
-from .views import CodeRefused, check_code
 
 ANSWER_KEYS = {"question", "unit", "value"}
 BODY_KEYS = {"answers", RESIDENCE}
@@ -161,38 +160,32 @@ def _detail(message: str, code: int) -> Response:
     return Response({"detail": message}, status=code)
 
 
+def _used() -> Response:
+    return _detail(_("This invitation has already been used. Each invitation can be used once."),
+                   status.HTTP_409_CONFLICT)
+
+
 class BallotAPIView(APIView):
     """The ballot of one invitation code."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    def _invitation(self, request, code: str, *, retry: bool = False):
-        """(The open, unused invitation of `code`, its group's sheet), or the Response that says why not.
-        With `retry` (a POST with an idempotency key) a used code goes on to the cast, which knows
-        whether this is a repeat of the ballot that used it."""
+    def _admitted(self, request, code: str, *, retry: bool = False):
+        """((invitation, sheet), None) past the invitation gate, or (None, the Response that says why not)."""
         try:
-            invitation = check_code(request, code)
+            return invitation_gate(request, code, allow_used=retry), None
         except CodeRefused as refused:
-            if refused.status != 429:
-                return None, _detail(_("Unknown invitation code."), status.HTTP_404_NOT_FOUND)
-            response = _detail(refused.message, 429)
+            response = _detail(refused.message, refused.status)
             if refused.until:
                 response["Retry-After"] = str(max(1, int((refused.until - timezone.now()).total_seconds())))
             return None, response
-        if invitation.used and not retry:
-            return None, _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
-        sheet = cached_ballot_sheet(invitation.group_id)
-        reason = None if invitation.used else campaign_refusal(sheet.campaign.id, known_open=invitation.campaign_open)
-        if reason:
-            return None, _detail(reason, status.HTTP_409_CONFLICT)
-        return (invitation, sheet), None
 
     @extend_schema(parameters=[OpenApiParameter(RESIDENCE, str, description="list the units for this residence "
                                                                            "(residence groups)")],
                    responses={200: BallotOut, 400: ERRORS_OUT, 404: DETAIL_OUT, 409: DETAIL_OUT, 429: DETAIL_OUT})
     def get(self, request, code: str):
-        found, refusal = self._invitation(request, code)
+        found, refusal = self._admitted(request, code)
         if refusal:
             return refusal
         _invitation, sheet = found
@@ -214,7 +207,7 @@ class BallotAPIView(APIView):
             return Response({"errors": [BallotError(None, None, _("The Idempotency-Key header must have 1 to %(max)d "
                                                                   "characters.") % {"max": IDEMPOTENCY_KEY_MAX}).as_dict()]},
                             status=status.HTTP_400_BAD_REQUEST)
-        found, refusal = self._invitation(request, code, retry=key is not None)
+        found, refusal = self._admitted(request, code, retry=key is not None)
         if refusal:
             return refusal
         invitation, sheet = found
@@ -225,10 +218,10 @@ class BallotAPIView(APIView):
                                   channel=Ballot.Channel.ONLINE, invitation=invitation, idempotency_key=key)
         except BallotInvalid as invalid:
             if invitation.used:   # a retry that is not the stored ballot: the code is used, whatever it says
-                return _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
+                return _used()
             return Response({"errors": [e.as_dict() for e in invalid.errors]}, status=status.HTTP_400_BAD_REQUEST)
         except InvitationUsed:
-            return _detail(_("This invitation has already been used."), status.HTTP_409_CONFLICT)
+            return _used()
         except CampaignNotOpen as closed:
             return _detail(closed.reason, status.HTTP_409_CONFLICT)
         return Response({"receipt": receipt},

@@ -6,14 +6,12 @@ where do you live, then) the form → review (in the page with JavaScript, a ser
 shows again instead of posting anything twice.
 """
 import secrets
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,12 +26,12 @@ from .ballots import (
     BallotInvalid,
     BallotSheet,
     CampaignNotOpen,
+    CodeRefused,
     InvitationFound,
-    InvitationNotFound,
     InvitationUsed,
     ballot_cast,
     cached_ballot_sheet,
-    invitation_for_code,
+    invitation_gate,
     validate_answers,
 )
 from .codes import InvalidCode, format_code, normalize_code
@@ -59,43 +57,6 @@ def _see_other(url: str) -> HttpResponseRedirect:
     return response
 
 
-# --- Invitation codes and the limit on guessing ---------------------------------------------------
-
-class CodeRefused(Exception):
-    """A code that opens no ballot: what to tell the person, the status, and (when limited) until when."""
-
-    def __init__(self, message: str, status: int, until: datetime | None = None):
-        self.message, self.status, self.until = message, status, until
-        super().__init__(message)
-
-
-def check_code(request, code: str) -> InvitationFound:
-    """The invitation of a typed or scanned code, for the page and the API alike; CodeRefused if none.
-
-    The fair limit (README, *Limits*): a mistyped code fails its check character and is refused
-    without counting — it cannot be anybody's code, so a community centre's Wi-Fi full of people
-    typing from slips is not locked out by their typos. Only well-formed codes that match no
-    invitation count towards the client's limit; a guesser can only ever send those.
-    """
-    try:
-        normalized = normalize_code(code)
-    except InvalidCode:
-        raise CodeRefused(_("This code is not valid. Check it against your invitation."), 404) from None
-    client = ratelimit.client_fingerprint(request)
-    if ratelimit.over_limit("code-failures", client, settings.MINPING_CODE_FAILURES_LIMIT):
-        ends = ratelimit.window_ends("code-failures", client)
-        until = timezone.localtime(datetime.fromtimestamp(ends, tz=UTC)) if ends else None
-        message = (_("Too many wrong codes from this connection. Try again after %(time)s.")
-                   % {"time": f"{until:%H:%M}"} if until else
-                   _("Too many wrong codes from this connection. Try again later."))
-        raise CodeRefused(message, 429, until)
-    try:
-        return invitation_for_code(normalized)
-    except InvitationNotFound:
-        ratelimit.hit("code-failures", client, settings.MINPING_CODE_FAILURES_WINDOW)
-        raise CodeRefused(_("This code is not valid. Check it against your invitation."), 404) from None
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def ballot_enter(request):
@@ -116,19 +77,16 @@ def ballot_enter(request):
 @require_http_methods(["GET", "POST"])
 def ballot(request, code: str):
     """/b/<code>/: the ballot of an invitation."""
+    # A confirmation sent again whose first answer (and its receipt cookie) never arrived passes with
+    # a used code: the cast knows it by its idempotency key and answers with the same receipt.
+    confirming = request.method == "POST" and request.POST.get("step") == "confirm"
     try:
-        invitation = check_code(request, code)
+        invitation, sheet = invitation_gate(request, code, allow_used=confirming)
     except CodeRefused as refused:
-        return _unavailable(request, refused.message, refused.status)
-    if invitation.used:
-        if _receipt(request, code) is not None:
+        if refused.used and _receipt(request, code) is not None:
             return _see_other(reverse("ballot-receipt"))   # the person who just voted: back or reload
-        # A confirmation sent again whose first answer (and its receipt cookie) never arrived: the cast
-        # knows it by its idempotency key and answers with the same receipt; anything else is refused there.
-        if not (request.method == "POST" and request.POST.get("step") == "confirm"):
-            return _unavailable(request, _("This invitation has already been used. Each invitation can be used once."),
-                                409)
-    return _ballot_flow(request, cached_ballot_sheet(invitation.group_id), invitation=invitation, code=code)
+        return _unavailable(request, refused.message, refused.status)
+    return _ballot_flow(request, sheet, invitation=invitation, code=code)
 
 
 @never_cache
@@ -142,7 +100,7 @@ def open_ballot(request, campaign: str, group: str):
 
 
 def _ballot_flow(request, sheet: BallotSheet, invitation: InvitationFound | None = None, code: str | None = None):
-    reason = campaign_refusal(sheet.campaign.id, known_open=bool(invitation and invitation.campaign_open))
+    reason = None if invitation else campaign_refusal(sheet.campaign.id)   # the gate checked invitations'
     if reason:
         return _unavailable(request, reason, 409)
     if request.method == "GET":
