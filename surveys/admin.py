@@ -2,8 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -26,7 +25,6 @@ from .models import (
     Invitation,
     Option,
     PaperImport,
-    PendingBallot,
     Question,
     Questionnaire,
     Region,
@@ -34,7 +32,7 @@ from .models import (
     Unit,
     UnitContact,
 )
-from .selectors import pending_ballots_rating
+from .selectors import campaigns_with_ballot_counts, pending_ballots_rating
 
 
 class ReadOnlyAdminMixin:
@@ -283,12 +281,7 @@ class CampaignAdmin(admin.ModelAdmin):
     change_form_template = "admin/surveys/campaign/change_form.html"
 
     def get_queryset(self, request):
-        # Written-out ballots and those cast but not yet settled: both are ballots.
-        def count(model):
-            rows = model.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(n=Count("*"))
-            return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), Value(0))
-
-        return super().get_queryset(request).annotate(_ballot_count=count(Ballot) + count(PendingBallot))
+        return campaigns_with_ballot_counts(super().get_queryset(request))
 
     def get_urls(self):
         custom = [path("<int:pk>/issue-invitations/", self.admin_site.admin_view(self.issue_invitations_view),
@@ -318,9 +311,9 @@ class CampaignAdmin(admin.ModelAdmin):
                    "opts": self.model._meta, "original": campaign}
         return render(request, "admin/surveys/campaign/issue_invitations.html", context)
 
-    @admin.display(description=gettext_lazy("ballots"), ordering="_ballot_count")
+    @admin.display(description=gettext_lazy("ballots"), ordering="ballot_total")
     def ballot_count(self, obj):
-        return obj._ballot_count
+        return obj.ballot_total
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if obj is None or obj.status == Campaign.Status.DRAFT else {}

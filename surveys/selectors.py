@@ -1,10 +1,22 @@
 """Reads on the collection side that more than one place needs: campaign status for casting,
 invitation turnout, pending ballots."""
 from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Campaign, EvaluatorGroup, Invitation, PendingBallot, SpentTag, Unit
+from .models import Ballot, Campaign, EvaluatorGroup, Invitation, PendingBallot, SpentTag, Unit
+
+
+def campaigns_with_ballot_counts(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """`campaigns` with `ballot_total`: written-out ballots and those cast but not yet settled, since
+    both are ballots."""
+    def count(model):
+        rows = model.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign").annotate(n=Count("*"))
+        return Coalesce(Subquery(rows.values("n"), output_field=IntegerField()), Value(0))
+
+    return campaigns.annotate(ballot_total=count(Ballot) + count(PendingBallot))
 
 
 def invitation_turnout(*, group: EvaluatorGroup) -> tuple[int, int]:
