@@ -1,6 +1,6 @@
 """Settling throughput: pending ballots written out as rows, against a bare COPY of the same rows.
 
-    scripts/with-postgres.sh .venv/bin/python bench/settle.py [--ballots 6000] [--rounds 3]
+    scripts/with-postgres.sh .venv/bin/python bench/settle.py [--ballots 3000] [--rounds 3]
 
 The run prepares the database named by DATABASE_URL (migrate, the demo city), then fills the
 pending table with `--ballots` whole delegates' ballots (40 city organs × overall + 4 dimensions,
@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import platform
 import random
+import resource
 import statistics
 import sys
 import time
@@ -102,8 +103,9 @@ def counts(group_id: int) -> tuple[int, int, int]:
             PendingBallot.objects.filter(group_id=group_id).count())
 
 
-def settle_in_processes(campaign_id: int, processes: int) -> float:
-    """Settle the whole backlog with `processes` settlers at once; return the wall-clock seconds."""
+def settle_in_processes(campaign_id: int, processes: int) -> tuple[float, float]:
+    """Settle the whole backlog with `processes` settlers at once; return the wall-clock seconds and
+    the settlers' CPU seconds (Python and the driver: PostgreSQL's own work is not in it)."""
     from django.db import connections
 
     connections.close_all()   # before fork: each settler opens its own connection
@@ -113,11 +115,17 @@ def settle_in_processes(campaign_id: int, processes: int) -> float:
     for worker in workers:
         worker.start()
     time.sleep(0.5)   # all started and imported before the clock
+    cpu = _children_cpu()
     started = time.monotonic()
     go.set()
     for worker in workers:
         worker.join()
-    return time.monotonic() - started
+    return time.monotonic() - started, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _settler(campaign_id: int, go) -> None:
@@ -135,7 +143,7 @@ def bare_copy(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], 
     from django.utils import timezone
 
     from surveys.ballots import cell_ids, cell_key
-    from surveys.ballots.settling import BALLOT_COLUMNS, SCORE_COLUMNS
+    from surveys.ballots.rows import ANSWER_COLUMNS, BALLOT_COLUMNS, SCORE_COLUMNS
     from surveys.models import EvaluatorGroup
 
     group = EvaluatorGroup.objects.get(pk=group_id)
@@ -158,8 +166,7 @@ def bare_copy(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], 
                 units.add(unit)
             score_lines += [f"{ballot_id}\t{group_id}\t{unit}\t75.5\t{cell}\n" for unit in units if unit is not None]
         batches.append(("".join(ballot_lines), "".join(answer_lines), "".join(score_lines)))
-    tables = [("surveys_ballot", BALLOT_COLUMNS), ("surveys_answer", ("ballot_id", "question_id", "unit_id",
-                                                                      "option_id", "number", "text", "choices")),
+    tables = [("surveys_ballot", BALLOT_COLUMNS), ("surveys_answer", ANSWER_COLUMNS),
               ("surveys_ballotunitscore", SCORE_COLUMNS)]
     started = time.monotonic()
     for texts in batches:
@@ -178,7 +185,7 @@ def machine_line() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ballots", type=int, default=6000, help="pending ballots per phase, default 6000")
+    parser.add_argument("--ballots", type=int, default=3000, help="pending ballots per phase, default 3000")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of one process vs bare COPY, default 3")
     args = parser.parse_args()
     setup_django()
@@ -198,11 +205,14 @@ def main() -> int:
           f"rows each; batches of {SETTLE_BATCH}")
     ok = True
 
+    cpu_per_ballot = []
+
     def settle_phase(processes: int) -> float:
         nonlocal ok
         before_ballots, before_answers, _ = counts(group_id)
         packed = fill_pending(group_id, campaign_id, ballots, args.ballots)
-        seconds = settle_in_processes(campaign_id, processes)
+        seconds, cpu = settle_in_processes(campaign_id, processes)
+        cpu_per_ballot.append(cpu / args.ballots)
         after_ballots, after_answers, left = counts(group_id)
         if (after_ballots - before_ballots, after_answers - before_answers, left) != (args.ballots, packed, 0):
             print(f"  WRONG: {after_ballots - before_ballots} ballots and {after_answers - before_answers} answers "
@@ -220,7 +230,8 @@ def main() -> int:
                 copies.append(args.ballots / bare_copy(group_id, campaign_id, ballots, args.ballots, SETTLE_BATCH))
     one = statistics.median(ones)
     ratio = statistics.median(s / c for s, c in zip(ones, copies, strict=True))
-    print(f"settle, 1 process:   {one:.0f} ballots/s  (rounds: {', '.join(f'{r:.0f}' for r in ones)})"
+    print(f"settle, 1 process:   {one:.0f} ballots/s  (rounds: {', '.join(f'{r:.0f}' for r in ones)}; "
+          f"settler CPU {statistics.median(cpu_per_ballot) * 1000:.2f} ms per ballot)"
           f"  target ≥ {TARGET_RATE}: {'met' if one >= TARGET_RATE else 'MISSED'}")
     for processes in (2, 4):
         rate = settle_phase(processes)
