@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jobs.services import job_enqueue
-from surveys import ratelimit
+from minping.lib import ratelimit
 from surveys.models import Campaign, Unit
 from surveys.roles import require_evaluation_staff
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from .bulk import insert_parts, insert_rows
+from minping.lib.bulk import insert_parts, insert_rows
+
 from .codes import InvalidCode, hash_code, normalize_code
 from .models import (
     Answer,

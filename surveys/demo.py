@@ -16,9 +16,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from minping.lib.bulk import insert_rows
+
 from . import record, services
 from .ballots import SCORE_COLUMNS, cell_ids, cell_key
-from .bulk import insert_rows
 from .models import (
     Answer,
     Ballot,

@@ -289,7 +289,8 @@ def invitations_issue(*, group, count: int, actor) -> list[str]:
     must not follow it. A group with a known population gets no more invitations than it has
     people. The audit event records how many were issued, never a code.
     """
-    from .bulk import insert_rows
+    from minping.lib.bulk import insert_rows
+
     from .codes import generate_code, hash_code, normalize_code
     from .models import EvaluatorGroup, Invitation
 
@@ -352,7 +353,7 @@ def reference_data_import(*, resource_class, dataset, actor, dry_run: bool = Fal
     first; one problem and nothing changes. An import that writes records who imported which
     resource and how many rows, in the transaction of the import itself.
     """
-    from .tabular import import_problems
+    from minping.lib.tabular import import_problems
 
     resource = resource_class()
     result = resource.import_data(dataset, dry_run=True, raise_errors=False, use_transactions=True)
