@@ -8,7 +8,10 @@ that bulk updates cannot go around it.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from .results import RunResult
 
 # minping-2 (issue 14): share boundaries from counts, composite share intervals, lonely-PSU rule,
 # grades from the published (rounded) score, declared methods, optional simultaneous rank intervals.
@@ -72,6 +75,11 @@ class ScoreRun(models.Model):
 
     def __str__(self):
         return f"{self.campaign.slug} #{self.number}"
+
+    @cached_property
+    def outcome(self) -> RunResult:
+        """The stored result, typed (`scoring.results`): what pages, notices and commands read."""
+        return RunResult.from_json(self.result)
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._is_freezing(kwargs.get("update_fields")):

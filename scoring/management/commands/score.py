@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from scoring.models import ScoreRun
+from scoring.results import UnitResult
 from scoring.services import PROCESS, ScoringError, ScoringRefused, score_run_create, score_run_verify
 from scoring.templatetags.scoring_tags import grade_label
 from surveys.models import Campaign, Unit
@@ -106,34 +107,31 @@ def _fmt(x, digits=1) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def _row(u: dict) -> list[str]:
-    sat = u["satisfied"]["value"]
-    rank = "—" if u["rank"] is None else str(u["rank"])
-    interval = "" if u["rank"] is None else f"{u['rank_low']}–{u['rank_high']}"
-    shown = u["published"]
-    ci = "" if shown["ci_low"] is None else f"{_fmt(shown['ci_low'])}–{_fmt(shown['ci_high'])}"
-    grade = _("insufficient sample") if u["suppressed"] else grade_label(u)
-    groups = " ".join(f"{g['key']}:{g['n']}" for g in u["groups"])
-    return [rank, interval, f"{u['code']} {u['name']}", _fmt(shown["score"]), ci, grade,
+def _row(u: UnitResult) -> list[str]:
+    sat = u.satisfied.value
+    rank = "—" if u.rank is None else str(u.rank)
+    interval = "" if u.rank is None else f"{u.rank_low}–{u.rank_high}"
+    shown = u.published
+    ci = "" if shown.ci_low is None else f"{_fmt(shown.ci_low)}–{_fmt(shown.ci_high)}"
+    grade = _("insufficient sample") if u.suppressed else grade_label(u)
+    groups = " ".join(f"{g.key}:{g.n}" for g in u.groups)
+    return [rank, interval, f"{u.code} {u.name}", _fmt(shown.score), ci, grade,
             "—" if sat is None else f"{100 * sat:.1f}%", groups]
 
 
 def format_table(run: ScoreRun) -> str:
     """The run per unit kind: rank and interval, score with CI, grade, share satisfied, ballots."""
-    result = run.result
-    level = round(100 * result["level"])
+    result = run.outcome
+    level = round(100 * result.level)
     head = [_("Rank"), _("Rank interval"), _("Unit"), _("Score"), _("%(level)d%% CI") % {"level": level},
             _("Grade"), _("Satisfied"), _("Ballots per group")]
     lines = [_("%(slug)s run %(n)d (%(method)s), digest %(digest)s")
-             % {"slug": result["campaign"], "n": run.number, "method": result["method"],
+             % {"slug": result.campaign, "n": run.number, "method": result.method,
                 "digest": run.input_digest[:16]}]
     if run.provisional:
         lines.append(_("PROVISIONAL: the campaign is still open; interim results, not for publication."))
     kinds = dict(Unit.Kind.choices)
-    by_kind: dict[str, list[dict]] = {}
-    for u in result["units"]:
-        by_kind.setdefault(u["kind"], []).append(u)
-    for kind, units in by_kind.items():
+    for kind, units in result.units_by_kind():
         rows = [head] + [_row(u) for u in units]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
         lines += ["", f"== {kinds.get(kind, kind)} =="]
