@@ -9,6 +9,7 @@ from scoring.models import ScoreRun
 from scoring.results import UnitResult
 from scoring.services import PROCESS, ScoringError, ScoringRefused, score_run_create, score_run_verify
 from scoring.templatetags.scoring_tags import grade_label
+from surveys.management.commands._args import add_campaign_argument, campaign_from_argument
 from surveys.models import Campaign, Unit
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
             "scored), or --verify a stored run (exit 1 on any difference).")
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", nargs="?", help="campaign slug")
+        add_campaign_argument(parser, required=False)
         parser.add_argument("--json", action="store_true", help="print the run as JSON (full precision)")
         parser.add_argument("--verify", type=int, metavar="RUN", help="recompute stored run RUN and compare")
         parser.add_argument("--verify-all", action="store_true",
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             return self._verify_all()
         if not campaign:
             raise CommandError(_("Name the campaign to score (its slug), or pass --verify-all."))
-        target = _campaign(campaign)
+        target = campaign_from_argument(campaign)
         if verify is not None:
             return self._verify(target, verify)
         try:
@@ -78,13 +79,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             _("Run %(n)d verified: same inputs (digest %(digest)s), same results.")
             % {"n": number, "digest": run.input_digest[:16]}))
-
-
-def _campaign(slug: str) -> Campaign:
-    try:
-        return Campaign.objects.get(slug=slug)
-    except Campaign.DoesNotExist:
-        raise CommandError(_("No campaign with the slug “%(slug)s”.") % {"slug": slug}) from None
 
 
 def _dumps(result: dict) -> str:
