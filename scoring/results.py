@@ -7,6 +7,7 @@ attributes instead of dict keys. `to_json()` gives back exactly the JSON read: a
 older method version did not write (minping-1 had no `published`, `grade_low`, `methods` …)
 reads as None and stays absent, and a key this code does not know is kept as it was.
 """
+import functools
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
@@ -21,6 +22,12 @@ def kind_position(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
+@functools.cache
+def _json_keys(record: type) -> tuple[str, ...]:
+    """A record's JSON keys: its fields but the bookkeeping ones (looked up once per class)."""
+    return tuple(f.name for f in fields(record) if f.name not in ("absent", "unknown"))
+
+
 @dataclass(frozen=True)
 class _JsonRecord:
     """A JSON object as a frozen dataclass: one field per key, nested records by type."""
@@ -33,8 +40,8 @@ class _JsonRecord:
     unknown: dict = field(default_factory=dict, compare=False, repr=False, kw_only=True)
 
     @classmethod
-    def _keys(cls) -> list[str]:
-        return [f.name for f in fields(cls) if f.name not in ("absent", "unknown")]
+    def _keys(cls) -> tuple[str, ...]:
+        return _json_keys(cls)
 
     @classmethod
     def from_json(cls, data: dict):
