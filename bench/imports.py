@@ -67,9 +67,9 @@ def write_files(group: EvaluatorGroup, rows: int, folder: Path) -> tuple[Path, P
 
 def clear() -> None:
     with transaction.atomic():
-        BallotUnitScore.objects.all().delete()
-        Answer.objects.all().delete()
-        Ballot.objects.all().delete()
+        BallotUnitScore.objects.all().purge()
+        Answer.objects.all().purge()
+        Ballot.objects.all().purge()
         PaperImport.objects.all().delete()
 
 

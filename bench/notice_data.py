@@ -10,6 +10,7 @@ import random
 
 from publicity import document, method_note
 from publicity.calendar import working_day_period
+from scoring.results import RunResult
 
 KINDS = (("street_office", "街道办事处", 0.27), ("community", "社区", 0.33), ("window", "窗口服务中心", 0.2),
          ("city_organ", "局", 0.2))
@@ -65,8 +66,8 @@ def synthetic_result(units: int, long_names: bool = True) -> dict:
 
 
 def notice_data(units: int, long_names: bool = True) -> document.NoticeData:
-    result = synthetic_result(units, long_names)
-    groups = [document.GroupInfo("residents", "辖区居民", 1.0, 30000, document.design_text(result["groups"][0]["design"]))]
+    result = RunResult.from_json(synthetic_result(units, long_names))
+    groups = [document.GroupInfo("residents", "辖区居民", 1.0, 30000, document.design_text(result.groups[0].design))]
     data = document.NoticeData(
         kind="publicity", title=document.default_title("2026年度群众满意度评议", "publicity"),
         body="根据评议工作安排，组织开展了2026年度群众满意度评议。现将评议结果予以公示，接受社会监督。",

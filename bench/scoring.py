@@ -277,13 +277,13 @@ def run_r(path: Path, out: Path, margins: dict) -> dict:
 
 
 def compare_with_r(run, out: Path) -> tuple[float, float]:
-    ours = {u["code"]: u for u in run.result["units"]}
+    ours = {u.code: u for u in run.outcome.units}
     worst_est = worst_se = 0.0
     with out.open() as f:
         for row in csv.DictReader(f):
             unit = ours[f"B-{row['unit'][1:]}"]
-            worst_est = max(worst_est, abs(unit["score"] - float(row["est"])) / abs(float(row["est"])))
-            worst_se = max(worst_se, abs(unit["se"] - float(row["se"])) / float(row["se"]))
+            worst_est = max(worst_est, abs(unit.score - float(row["est"])) / abs(float(row["est"])))
+            worst_se = max(worst_se, abs(unit.se - float(row["se"])) / float(row["se"]))
     return worst_est, worst_se
 
 

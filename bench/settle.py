@@ -83,8 +83,8 @@ def fill_pending(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]
     from django.db import transaction
     from django.utils import timezone
 
+    from minping.lib.bulk import insert_rows
     from surveys.ballots.casting import PENDING_COLUMNS
-    from surveys.bulk import insert_rows
     from surveys.models import PendingBallot
 
     today, rng = timezone.localdate(), random.Random(count)

@@ -8,7 +8,7 @@ import logging
 
 from gunicorn.glogging import Logger
 
-from surveys.logmask import MaskingFormatter
+from minping.lib.logmask import MaskingFormatter
 
 
 class MaskingLogger(Logger):

@@ -24,8 +24,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from minping.pdf import local_only_fetcher, pdfa_finisher, render_pdf
-from scoring.compute import is_borderline
 from scoring.forest import ForestRow, forest_svg
+from scoring.results import RunResult, UnitResult
 
 from .calendar import Period
 from .forest_pages import slice_forest
@@ -37,7 +37,6 @@ KIND_LABELS = {
     "city_organ": "市级机关",
     "other": "其他单位",
 }
-KIND_ORDER = list(KIND_LABELS)
 CHANNEL_LABELS = {"online": "网上评议", "paper": "纸质评议", "kiosk": "现场终端"}
 CHANNEL_ORDER = list(CHANNEL_LABELS)
 PROFILE_LABELS = {"district": "所在区", "age": "年龄段", "sex": "性别", "street": "所在街道", "education": "文化程度"}
@@ -233,23 +232,17 @@ class NoticeData:
 
 # --- From a run's result to the data -------------------------------------------------------------
 
-def result_sections(result: dict) -> list[KindSection]:
+def result_sections(result: RunResult) -> list[KindSection]:
     """Units per kind: ranked ones by rank, then the suppressed ones (样本不足) by code."""
-    by_kind: dict[str, list[dict]] = {}
-    for unit in result["units"]:
-        by_kind.setdefault(unit["kind"], []).append(unit)
-    kinds = sorted(by_kind, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER), k))
     sections = []
-    for i, kind in enumerate(kinds, start=1):
-        units = by_kind[kind]
-        ranked = sorted((u for u in units if not u["suppressed"] and u["rank"] is not None),
-                        key=lambda u: (u["rank"], u["code"]))
-        suppressed = sorted((u for u in units if u["suppressed"] or u["rank"] is None), key=lambda u: u["code"])
+    for i, (kind, units) in enumerate(result.units_by_kind(), start=1):
+        ranked = sorted((u for u in units if u.ranked), key=lambda u: (u.rank, u.code))
+        suppressed = sorted((u for u in units if not u.ranked), key=lambda u: u.code)
         label = KIND_LABELS.get(kind, kind)
         section = KindSection(kind=kind, label=label, heading=f"（{numeral(i)}）{label}",
                               ranked=[_row(u) for u in ranked], suppressed=[_row(u) for u in suppressed])
-        forest_rows = [ForestRow(u["name"], u["score"], u["ci_low"], u["ci_high"], u["rank_low"], u["rank_high"])
-                       for u in ranked if u["score"] is not None]
+        forest_rows = [ForestRow(u.name, u.score, u.ci_low, u.ci_high, u.rank_low, u.rank_high)
+                       for u in ranked if u.score is not None]
         if forest_rows:
             section.figure = sum(1 for s in sections if s.forest) + 1
             section.forest = forest_pieces(forest_rows, label, section.figure)
@@ -277,15 +270,15 @@ def forest_pieces(rows: list[ForestRow], label: str, figure: int) -> list[Figure
     return out
 
 
-def _row(u: dict) -> ResultRow:
-    if u["suppressed"] or u["rank"] is None:
-        return ResultRow("—", "", u["name"], "样本不足", "", "", "", True)
-    sat = u["satisfied"]["value"] if u.get("satisfied") else None
-    shown = u["published"]   # rounded as the grade was decided (scoring.compute.published)
+def _row(u: UnitResult) -> ResultRow:
+    if not u.ranked:
+        return ResultRow("—", "", u.name, "样本不足", "", "", "", True)
+    sat = u.satisfied.value if u.satisfied else None
+    shown = u.published   # rounded as the grade was decided (scoring.compute.published)
     return ResultRow(
-        rank=str(u["rank"]), rank_interval=f"{u['rank_low']}–{u['rank_high']}", name=u["name"],
-        score=fmt(shown["score"]), ci=f"{fmt(shown['ci_low'])}–{fmt(shown['ci_high'])}", satisfied=percent(sat),
-        grade=(u["grade"] or "—") + ("（临界）" if is_borderline(u) else ""), suppressed=False,
+        rank=str(u.rank), rank_interval=f"{u.rank_low}–{u.rank_high}", name=u.name,
+        score=fmt(shown.score), ci=f"{fmt(shown.ci_low)}–{fmt(shown.ci_high)}", satisfied=percent(sat),
+        grade=(u.grade or "—") + ("（临界）" if u.borderline else ""), suppressed=False,
     )
 
 
@@ -308,9 +301,10 @@ def design_text(design: dict | None, population: int | None = None) -> str:
     return "；".join(parts) if parts else "各评议票权重相同"
 
 
-def result_json_text(result: dict) -> str:
-    """The run's result as attached: full precision, keys sorted (the same text on every database)."""
-    return json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True, allow_nan=False)
+def result_json_text(result: RunResult) -> str:
+    """The run's result as attached: the stored JSON at full precision, keys sorted (the same text
+    on every database)."""
+    return json.dumps(result.to_json(), ensure_ascii=False, indent=1, sort_keys=True, allow_nan=False)
 
 
 def qr_data_url(url: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from scoring.results import RunResult
+
     from .document import GroupInfo
 
 VARIANCE_TEXT = {
@@ -26,11 +28,11 @@ LONELY_PSU_TEXT = {
 }
 
 
-def method_paragraphs(*, result: dict, parameters: dict, groups: list[GroupInfo], questions: list[tuple[str, float]],
+def method_paragraphs(*, result: RunResult, parameters: dict, groups: list[GroupInfo], questions: list[tuple[str, float]],
                       grades: list[tuple[str, float]], min_ballots: int, threshold: float) -> list[str]:
     """The paragraphs of the note, from the run's result (its `methods`) and parameters."""
-    level = f"{round(100 * result['level'])}%"
-    variance = {g["key"]: g.get("variance") for g in result.get("groups", [])}
+    level = f"{round(100 * result.level)}%"
+    variance = {g.key: g.variance for g in result.groups}
     paragraphs = []
     if questions:
         items = "、".join(f"“{text}”占{weight * 100:g}%" for text, weight in questions)
@@ -59,8 +61,8 @@ def method_paragraphs(*, result: dict, parameters: dict, groups: list[GroupInfo]
     if bands:
         paragraphs.append(_grade_paragraph(bands))
     paragraphs.append(f"任一评议主体的有效评议票少于{min_ballots}张的单位，得分误差过大，列为“样本不足”，不排名、不定等次。")
-    paragraphs.append(f"本文件附有全部计算结果（附件 results.json，第{result.get('run')}次计算，"
-                      f"方法版本 {result.get('method')}，所用方法逐项列于其中的 methods 部分），"
+    paragraphs.append(f"本文件附有全部计算结果（附件 results.json，第{result.run}次计算，"
+                      f"方法版本 {result.method}，所用方法逐项列于其中的 methods 部分），"
                       "可据此复核本文件中的每一个数字。")
     return paragraphs
 

@@ -2,9 +2,9 @@
 
 A notice is written once, by `publicity.services.notice_publish`, fully formed: its PDF is already
 in storage and its SHA-256 and the previous notice's SHA-256 (one hash chain over all of the
-site's notices) are set at creation. From then on nothing may change or delete it — the guard sits
-on the model and on its queryset, like `surveys.models.AuditEvent`, so bulk updates cannot go
-around it. Objections are append-only too: what the public filed never changes; staff add one
+site's notices) are set at creation. From then on nothing may change or delete it — the guard
+(`minping.lib.immutable`) sits on the model and on its queryset, so bulk updates cannot go around
+it. Objections are append-only too: what the public filed never changes; staff add one
 answer (reply and outcome), once.
 """
 from django.conf import settings
@@ -12,11 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from minping.lib.immutable import Immutable, ImmutableRecordError
+
 GENESIS_SHA256 = "0" * 64  # the "previous notice" of the first notice on a site
-
-
-class ImmutableNoticeError(Exception):
-    """Raised when code tries to change or delete a published notice or a filed objection."""
 
 
 class DocumentSeries(models.Model):
@@ -42,25 +40,13 @@ class DocumentSeries(models.Model):
         return f"{self.prefix}〔{year}〕{serial}号"
 
 
-class NoticeQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableNoticeError("Published notices cannot be changed.")
-
-    def delete(self):
-        raise ImmutableNoticeError("Published notices cannot be deleted.")
-
-    def published(self):
-        return self.order_by("-sequence")
-
-
-class Notice(models.Model):
+class Notice(Immutable):
     """A published notice: the PDF as it was published, its hash, and its link in the chain."""
 
     class Kind(models.TextChoices):
         PUBLICITY = "publicity", _("Publicity notice")
         FINAL = "final", _("Final report")
 
-    objects = NoticeQuerySet.as_manager()
 
     sequence = models.PositiveIntegerField(_("number in the chain"), unique=True, editable=False)
     campaign = models.ForeignKey(
@@ -118,24 +104,8 @@ class Notice(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ImmutableNoticeError("Published notices cannot be changed.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ImmutableNoticeError("Published notices cannot be deleted.")
-
-
-class ObjectionQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableNoticeError("Objections change only through objection_answer.")
-
-    def delete(self):
-        raise ImmutableNoticeError("Objections cannot be deleted.")
-
-
-class Objection(models.Model):
+class Objection(Immutable):
     """An objection (异议) to a publicity notice, filed by anyone on the public form."""
 
     class Status(models.TextChoices):
@@ -145,7 +115,6 @@ class Objection(models.Model):
 
     ANSWERABLE_FIELDS = ("status", "reply", "answered_at", "answered_by", "answered_by_label")
 
-    objects = ObjectionQuerySet.as_manager()
 
     notice = models.ForeignKey(Notice, verbose_name=_("notice"), on_delete=models.PROTECT, related_name="objections")
     unit = models.ForeignKey(
@@ -179,23 +148,16 @@ class Objection(models.Model):
     def __str__(self):
         return self.number
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            self._check_answer_only()
-        super().save(*args, **kwargs)
-
-    def _check_answer_only(self) -> None:
-        """An existing objection may change once: from received to answered, and only the answer."""
+    def check_change(self, update_fields) -> None:
+        """An existing objection may change once: from received to answered, and only the answer
+        (`publicity.services.objection_answer`); anything else is refused."""
         stored = Objection.objects.filter(pk=self.pk).values().first()
         if stored is None or stored["status"] != self.Status.RECEIVED:
-            raise ImmutableNoticeError("An answered objection cannot be changed.")
+            raise ImmutableRecordError(_("An answered objection cannot be changed."))
         answer_columns = {"status", "reply", "answered_at", "answered_by_id", "answered_by_label"}
         for field in self._meta.concrete_fields:
             if field.attname not in answer_columns and getattr(self, field.attname) != stored[field.attname]:
-                raise ImmutableNoticeError("What the public filed cannot be changed.")
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableNoticeError("Objections cannot be deleted.")
+                raise ImmutableRecordError(_("What the public filed cannot be changed."))
 
     @property
     def is_open(self) -> bool:

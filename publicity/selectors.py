@@ -288,20 +288,20 @@ def notice_data(*, campaign: Campaign, run: ScoreRun, kind: str, issued_on: dt.d
                 previous_sha256: str, document_number: str = "", title: str = "",
                 body: str = "") -> document.NoticeData:
     """Everything the notice of `campaign` from `run` prints, as of `issued_on`."""
-    result = run.result
+    result = run.outcome
     parameters = run.parameters or {}
     organ = settings.MINPING_ISSUING_ORGAN
     names = dict(campaign.groups.values_list("key", "name"))
     populations = dict(campaign.groups.values_list("key", "population_size"))
-    groups = [document.GroupInfo(key=g["key"], name=names.get(g["key"], g["key"]), weight=g["weight"], n=g["n"],
-                                 design=document.design_text(g.get("design"), populations.get(g["key"])))
-              for g in result["groups"]]
+    groups = [document.GroupInfo(key=g.key, name=names.get(g.key, g.key), weight=g.weight, n=g.n,
+                                 design=document.design_text(g.design, populations.get(g.key)))
+              for g in result.groups]
     questions, grades = _questionnaire_terms(campaign)
     publicity = notice_publicity(campaign) if kind == Notice.Kind.FINAL else None
     data = document.NoticeData(
         kind=kind, title=title or document.default_title(campaign.title, kind),
         body=body or default_body(campaign, kind, organ, run, publicity),
-        campaign_title=campaign.title, issuing_organ=organ, issued_on=issued_on, level=result["level"],
+        campaign_title=campaign.title, issuing_organ=organ, issued_on=issued_on, level=result.level,
         groups=groups, participation=participation(campaign), sections=document.result_sections(result),
         method=method_note.method_paragraphs(
             result=result, parameters=parameters, groups=groups, questions=questions, grades=grades,

@@ -269,7 +269,7 @@ def objection_file(*, notice: Notice, text: str, unit: Unit | None = None, conta
         raise ObjectionRefused(_("Please describe your objection."))
     if len(text) > OBJECTION_MAX_LENGTH:
         raise ObjectionRefused(_("An objection can be at most %(n)d characters long.") % {"n": OBJECTION_MAX_LENGTH})
-    if unit is not None and not any(u["code"] == unit.code for u in notice.run.result["units"]):
+    if unit is not None and notice.run.outcome.unit(unit.code) is None:
         raise ObjectionRefused(_("This unit is not part of the notice."))
     objection = Objection.objects.create(notice=notice, unit=unit, text=text, contact=contact[:200],
                                          number=_confirmation_number())

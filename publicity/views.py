@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from jobs.services import job_enqueue
-from surveys import ratelimit
+from minping.lib import ratelimit
 from surveys.models import Campaign, Unit
 from surveys.roles import require_evaluation_staff
 
@@ -127,7 +127,8 @@ def _verify_result(data: dict) -> dict:
 
 
 def _units_of(notice: Notice) -> list[tuple[str, str]]:
-    return [(u["code"], u["name"]) for u in sorted(notice.run.result["units"], key=lambda u: (u["kind"], u["code"]))]
+    return [(u.code, u.name) for _kind, units in notice.run.outcome.units_by_kind()
+            for u in sorted(units, key=lambda u: u.code)]
 
 
 @never_cache

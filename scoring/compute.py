@@ -27,9 +27,9 @@ from scoring.stats import (
     simultaneous_rank_intervals,
 )
 from surveys.grades import grade_for
-from surveys.models import Unit
 
 from .models import METHOD_VERSION
+from .results import kind_position
 from .selectors import GroupSums
 
 
@@ -315,11 +315,6 @@ def _unit_entry(unit, groups: list[GroupResult], parameters: dict) -> dict:
     return entry
 
 
-def is_borderline(entry: dict) -> bool:
-    """The unit's printed confidence interval reaches into another grade band (临界)."""
-    return entry.get("grade_low") is not None and entry.get("grade_low") != entry.get("grade_high")
-
-
 def _published_grade(entry: dict, bands, *, graded: bool) -> dict:
     """The printed score and interval, the grade of the printed score, and the grades of the printed
     interval's ends: a unit whose interval crosses a band boundary is borderline (临界)."""
@@ -346,8 +341,5 @@ def _rank(entries: list[dict], parameters: dict, digest: str) -> None:
             e.update(rank=int(r), rank_low=int(lo), rank_high=int(hi))
 
 
-KIND_ORDER = {kind: i for i, kind in enumerate(Unit.Kind.values)}
-
-
 def _display_order(e: dict):
-    return (KIND_ORDER.get(e["kind"], len(KIND_ORDER)), e["rank"] is None, e["rank"] or 0, e["code"])
+    return (kind_position(e["kind"]), e["rank"] is None, e["rank"] or 0, e["code"])

@@ -2,40 +2,26 @@
 
 A run is written once by `scoring.services.score_run_create` and never edited: the only change
 the ORM allows is freezing it (a notice was published from it), after which it cannot be deleted
-either. Like `surveys.models.AuditEvent`, the guard sits on the model and on its queryset so
-that bulk updates cannot go around it.
+either (`minping.lib.immutable`, on the model and its queryset, so that bulk updates cannot go
+around it).
 """
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from minping.lib.immutable import Immutable
+
+from .results import RunResult
 
 # minping-2 (issue 14): share boundaries from counts, composite share intervals, lonely-PSU rule,
 # grades from the published (rounded) score, declared methods, optional simultaneous rank intervals.
 METHOD_VERSION = "minping-2"
 
 
-class ImmutableRunError(Exception):
-    """Raised when code tries to change a score run or its unit scores."""
-
-
-class ScoreRunQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        # Freezing is the one permitted change; everything else would falsify a snapshot.
-        if kwargs != {"frozen": True}:
-            raise ImmutableRunError("Score runs cannot be changed (only frozen).")
-        return super().update(**kwargs)
-
-    def delete(self):
-        if self.filter(frozen=True).exists():
-            raise ImmutableRunError("Frozen score runs cannot be deleted.")
-        return super().delete()
-
-
-class ScoreRun(models.Model):
+class ScoreRun(Immutable):
     """One scoring of a campaign: parameters, input digest and the full result."""
-
-    objects = ScoreRunQuerySet.as_manager()
 
     campaign = models.ForeignKey(
         "surveys.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="score_runs",
@@ -73,34 +59,39 @@ class ScoreRun(models.Model):
     def __str__(self):
         return f"{self.campaign.slug} #{self.number}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._is_freezing(kwargs.get("update_fields")):
-            raise ImmutableRunError("Score runs cannot be changed (only frozen).")
-        super().save(*args, **kwargs)
+    @cached_property
+    def outcome(self) -> RunResult:
+        """The stored result, typed (`scoring.results`): what pages, notices and commands read."""
+        return RunResult.from_json(self.result)
+
+    # Freezing is the one permitted change; anything else would falsify a snapshot.
+
+    def check_change(self, update_fields) -> None:
+        if not self._is_freezing(update_fields):
+            super().check_change(update_fields)
 
     def _is_freezing(self, update_fields) -> bool:
         stored = ScoreRun.objects.filter(pk=self.pk).values_list("frozen", flat=True).first()
         return list(update_fields or ()) == ["frozen"] and self.frozen and stored is False
 
-    def delete(self, *args, **kwargs):
+    def check_delete(self) -> None:
         if ScoreRun.objects.filter(pk=self.pk, frozen=True).exists():
-            raise ImmutableRunError("Frozen score runs cannot be deleted.")
-        return super().delete(*args, **kwargs)
+            super().check_delete()
+
+    @classmethod
+    def check_bulk_update(cls, queryset, values: dict) -> None:
+        if values != {"frozen": True}:
+            super().check_bulk_update(queryset, values)
+
+    @classmethod
+    def check_bulk_delete(cls, queryset) -> None:
+        if queryset.filter(frozen=True).exists():
+            super().check_bulk_delete(queryset)
 
 
-class UnitScoreQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableRunError("Unit scores cannot be changed.")
-
-    def delete(self):
-        # Deleting an unfrozen run cascades to its rows without going through here.
-        raise ImmutableRunError("Unit scores are deleted only with their (unfrozen) run.")
-
-
-class UnitScore(models.Model):
-    """A unit's score in one run: per evaluator group, or the composite (group is null)."""
-
-    objects = UnitScoreQuerySet.as_manager()
+class UnitScore(Immutable):
+    """A unit's score in one run: per evaluator group, or the composite (group is null). Deleted only
+    with its (unfrozen) run, whose delete cascades to these rows without going through the guard."""
 
     run = models.ForeignKey(ScoreRun, verbose_name=_("score run"), on_delete=models.CASCADE, related_name="unit_scores")
     unit = models.ForeignKey("surveys.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
@@ -138,11 +129,3 @@ class UnitScore(models.Model):
 
     def __str__(self):
         return f"{self.run} {self.unit_id}/{self.group_id or '*'}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ImmutableRunError("Unit scores cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRunError("Unit scores are deleted only with their (unfrozen) run.")

@@ -124,10 +124,10 @@ def r_script(*, group: EvaluatorGroup, data_file: str, run: ScoreRun | None = No
 
 def _expected(run: ScoreRun, key: str) -> dict[str, tuple]:
     out = {}
-    for unit in run.result["units"]:
-        for g in unit["groups"]:
-            if g["key"] == key:
-                out[unit["code"]] = (g["score"], g["se"])
+    for unit in run.outcome.units:
+        for g in unit.groups:
+            if g.key == key:
+                out[unit.code] = (g.score, g.se)
     return out
 
 

@@ -144,10 +144,6 @@ def can_see_unit(user, unit: Unit) -> bool:
     return is_evaluation_staff(user) or UnitContact.objects.filter(user=user, unit=unit).exists()
 
 
-def unit_group_scores(*, run: ScoreRun, unit: Unit) -> list[UnitScore]:
-    return list(run.unit_scores.filter(unit=unit, group__isnull=False).select_related("group").order_by("group__order"))
-
-
 def unit_dimension_means(*, campaign: Campaign, unit: Unit) -> list[dict]:
     """Plain (unweighted) mean 0–100 score per scored per-unit question: one GROUP BY."""
     scale = (F("number") - F("question__min_value")) * 100.0 / (F("question__max_value") - F("question__min_value"))

@@ -17,6 +17,7 @@ from surveys.services import PROCESS_TARGETS, campaign_set_status
 from . import compute, selectors
 from .compute import ScoringError
 from .models import METHOD_VERSION, ScoreRun, UnitScore
+from .results import RunResult
 
 Status = Campaign.Status
 RANK_DRAWS = 4000   # simulated draws for rank intervals (≥ 2000, issue 4)
@@ -112,7 +113,7 @@ def _score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
         created_by_label=label,
         result={"campaign": locked.slug, "run": number, **result},
     )
-    UnitScore.objects.bulk_create(_unit_score_rows(run, result, parameters))
+    UnitScore.objects.bulk_create(_unit_score_rows(run, parameters))
     audit_record(actor=actor, action="score_run.create", obj=run,
                  data={"number": number, "digest": digest, "provisional": run.provisional})
     if locked.status == Status.CLOSED:
@@ -121,30 +122,30 @@ def _score_run_create(*, campaign: Campaign, actor) -> ScoreRun:
     return run
 
 
-def _row_values(result: dict) -> dict[tuple[str, str | None], dict]:
+def _row_values(result: RunResult) -> dict[tuple[str, str | None], dict]:
     """The UnitScore fields each (unit code, group key or None) gets from a result."""
     rows = {}
-    for u in result["units"]:
-        sat = u["satisfied"]
-        rows[(u["code"], None)] = {
-            "n": u["n"], "ess": u["ess"], "estimate": u["score"], "se": u["se"], "ci_low": u["ci_low"],
-            "ci_high": u["ci_high"], "satisfied": sat["value"], "satisfied_low": sat["ci_low"],
-            "satisfied_high": sat["ci_high"], "grade": u["grade"] or "", "rank": u["rank"],
-            "rank_low": u["rank_low"], "rank_high": u["rank_high"], "suppressed": u["suppressed"]}
-        for g in u["groups"]:
-            rows[(u["code"], g["key"])] = {
-                "n": g["n"], "ess": g["ess"], "estimate": g["score"], "se": g["se"], "ci_low": g["ci_low"],
-                "ci_high": g["ci_high"], "satisfied": None, "satisfied_low": None, "satisfied_high": None,
-                "grade": "", "rank": None, "rank_low": None, "rank_high": None, "suppressed": u["suppressed"]}
+    for u in result.units:
+        sat = u.satisfied
+        rows[(u.code, None)] = {
+            "n": u.n, "ess": u.ess, "estimate": u.score, "se": u.se, "ci_low": u.ci_low, "ci_high": u.ci_high,
+            "satisfied": sat.value, "satisfied_low": sat.ci_low, "satisfied_high": sat.ci_high,
+            "grade": u.grade or "", "rank": u.rank, "rank_low": u.rank_low, "rank_high": u.rank_high,
+            "suppressed": u.suppressed}
+        for g in u.groups:
+            rows[(u.code, g.key)] = {
+                "n": g.n, "ess": g.ess, "estimate": g.score, "se": g.se, "ci_low": g.ci_low, "ci_high": g.ci_high,
+                "satisfied": None, "satisfied_low": None, "satisfied_high": None,
+                "grade": "", "rank": None, "rank_low": None, "rank_high": None, "suppressed": u.suppressed}
     return rows
 
 
-def _unit_score_rows(run: ScoreRun, result: dict, parameters: dict) -> list[UnitScore]:
+def _unit_score_rows(run: ScoreRun, parameters: dict) -> list[UnitScore]:
     unit_ids = {u.code: u.id for u in selectors.units_by_id(
         {u for spec in parameters["groups"] for u in spec["units"]}).values()}
     group_ids = {spec["key"]: spec["id"] for spec in parameters["groups"]}
     return [UnitScore(run=run, unit_id=unit_ids[code], group_id=group_ids[key] if key else None, **values)
-            for (code, key), values in _row_values(result).items()]
+            for (code, key), values in _row_values(run.outcome).items()]
 
 
 # --- Verification ------------------------------------------------------------------------------
@@ -172,7 +173,7 @@ def _score_run_verify(*, run: ScoreRun) -> list[str]:
     if digest != run.input_digest:
         problems.append(_("Input digest differs: stored %(stored)s, now %(now)s (the ballots have changed).")
                         % {"stored": run.input_digest, "now": digest})
-    expected = _row_values(result)
+    expected = _row_values(RunResult.from_json(result))
     stored = {(s.unit.code, s.group.key if s.group else None): {f: getattr(s, f) for f in FIELDS}
               for s in run.unit_scores.select_related("unit", "group")}
     for key in sorted(set(expected) | set(stored), key=lambda k: (k[0], k[1] or "")):

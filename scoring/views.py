@@ -3,6 +3,8 @@
 Thin views: reads come from `scoring.selectors`, the one write from `scoring.services`.
 Every view checks permissions itself (anonymous → login, others → 403).
 """
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,6 +19,7 @@ from surveys.roles import is_evaluation_staff, require_evaluation_staff
 from . import selectors
 from .forest import ForestRow, forest_svg
 from .jobs import score_campaign
+from .results import GroupScore, UnitResult
 from .stats import suppress_cells, trend_test
 
 
@@ -48,17 +51,14 @@ def _run_for(request, campaign):
 
 def _kind_sections(run) -> list[dict]:
     labels = dict(Unit.Kind.choices)
-    sections: dict[str, dict] = {}
-    for u in run.result["units"]:
-        section = sections.setdefault(u["kind"], {"kind": u["kind"], "label": labels.get(u["kind"], u["kind"]),
-                                                  "units": []})
-        section["units"].append(u)
-    for section in sections.values():
-        rows = [ForestRow(f"{u['name']}", u["score"], u["ci_low"], u["ci_high"], u["rank_low"], u["rank_high"])
-                for u in section["units"] if not u["suppressed"] and u["score"] is not None]
-        section["svg"] = forest_svg(rows, title=str(section["label"]), axis_label=_("Score (0–100)"))
-        section["suppressed"] = [u for u in section["units"] if u["suppressed"]]
-    return list(sections.values())
+    sections = []
+    for kind, units in run.outcome.units_by_kind():
+        label = labels.get(kind, kind)
+        rows = [ForestRow(u.name, u.score, u.ci_low, u.ci_high, u.rank_low, u.rank_high)
+                for u in units if not u.suppressed and u.score is not None]
+        sections.append({"kind": kind, "label": label, "units": units,
+                         "svg": forest_svg(rows, title=str(label), axis_label=_("Score (0–100)"))})
+    return sections
 
 
 @login_required
@@ -93,7 +93,7 @@ def unit_results(request, slug, code):
     staff = is_evaluation_staff(request.user)
     # Contacts see the published run (or, if the campaign allows, the final one once scored).
     run = _run_for(request, campaign) if staff else selectors.run_for_contacts(campaign=campaign)
-    entry = next((u for u in run.result["units"] if u["code"] == unit.code), None) if run else None
+    entry = run.outcome.unit(unit.code) if run else None
     if run is not None and entry is None:
         raise Http404
     previous = selectors.unit_previous_score(campaign=campaign, unit=unit)
@@ -103,27 +103,36 @@ def unit_results(request, slug, code):
         "campaign": campaign, "unit": unit, "run": run, "entry": entry, "staff": staff, "groups": groups,
         "dimensions": selectors.unit_dimension_means(campaign=campaign, unit=unit) if run else [],
         "comments": selectors.unit_comments(campaign=campaign, unit=unit) if run else [],
-        "previous": _trend(entry, previous, run.result["level"]) if run else None,
+        "previous": _trend(entry, previous, run.outcome.level) if run else None,
     }
     return render(request, "scoring/unit.html", context)
 
 
-def _group_rows(entry: dict, names: dict, minimum: int) -> list[dict]:
+@dataclass(frozen=True)
+class GroupRow:
+    """A group's score for the unit as the page shows it: named, or hidden (too few ballots)."""
+
+    group: GroupScore
+    name: str
+    hidden: bool
+
+
+def _group_rows(entry: UnitResult, names: dict, minimum: int) -> list[GroupRow]:
     """The unit's groups, a group with too few ballots hidden — and, as the page shows the unit's
     total, the smallest other group too, so that the total does not give the hidden one away."""
-    hidden = suppress_cells([[g["n"] for g in entry["groups"]]], minimum, totals_shown=True)[0]
-    return [{**g, "name": names.get(g["key"], g["key"]), "hidden": bool(h)}
-            for g, h in zip(entry["groups"], hidden, strict=True)]
+    hidden = suppress_cells([[g.n for g in entry.groups]], minimum, totals_shown=True)[0]
+    return [GroupRow(group=g, name=names.get(g.key, g.key), hidden=bool(h))
+            for g, h in zip(entry.groups, hidden, strict=True)]
 
 
-def _trend(entry, previous, level: float) -> dict | None:
+def _trend(entry: UnitResult | None, previous, level: float) -> dict | None:
     """This campaign's composite against the previous campaign's: the difference, and its interval
     at this campaign's level when both SEs are known (independent samples, so the variances add)."""
-    if not entry or entry["score"] is None or previous is None:
+    if entry is None or entry.score is None or previous is None:
         return None
     campaign, score = previous
     if score.estimate is None:
         return None
-    return {"campaign": campaign, "score": score, "test": trend_test(entry["score"], entry["se"], score.estimate,
+    return {"campaign": campaign, "score": score, "test": trend_test(entry.score, entry.se, score.estimate,
                                                                      score.se, level=level),
             "level": round(100 * level)}

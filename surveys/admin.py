@@ -2,6 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -32,7 +33,7 @@ from .models import (
     Unit,
     UnitContact,
 )
-from .selectors import campaigns_with_ballot_counts, pending_ballots_rating
+from .selectors import campaigns_with_ballot_counts
 
 
 class ReadOnlyAdminMixin:
@@ -117,10 +118,20 @@ class UnitAdmin(AuditedImportExportAdmin):
     autocomplete_fields = ("region", "parent")
     inlines = (UnitContactInline,)
 
-    def has_delete_permission(self, request, obj=None):
-        # Ballots waiting to be settled may name the unit (surveys.signals keeps it for the rest).
-        pending = obj is not None and pending_ballots_rating(obj).exists()
-        return not pending and super().has_delete_permission(request, obj)
+    def get_deleted_objects(self, objs, request):
+        # The delete page and the bulk action's confirmation list why pending ballots keep a unit, as
+        # they list protected objects: nothing is deleted (and the service would refuse anyway).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = [*protected, *filter(None, map(services.unit_delete_problem, objs))]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.unit_delete(unit=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for unit in queryset:
+                services.unit_delete(unit=unit, actor=request.user)
 
 
 @admin.register(UnitContact)

@@ -16,9 +16,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from minping.lib.bulk import insert_rows
+
 from . import record, services
 from .ballots import SCORE_COLUMNS, cell_ids, cell_key
-from .bulk import insert_rows
 from .models import (
     Answer,
     Ballot,
@@ -131,9 +132,9 @@ def delete_demo() -> None:
     # `ballot_id IN (ballots of the campaign)` rather than a join: PostgreSQL then deletes by the
     # ballot_id index whatever its statistics say (a join delete went quadratic in tests).
     ballots = Ballot.objects.filter(campaign=campaign).values("id")
-    BallotUnitScore.objects.filter(ballot_id__in=ballots).delete()
-    Answer.objects.filter(ballot_id__in=ballots).delete()
-    Ballot.objects.filter(campaign=campaign).delete()
+    BallotUnitScore.objects.filter(ballot_id__in=ballots).purge()
+    Answer.objects.filter(ballot_id__in=ballots).purge()
+    Ballot.objects.filter(campaign=campaign).purge()
     questionnaire = campaign.questionnaire
     campaign.delete()
     if not questionnaire.campaigns.exists():

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from minping.lib.immutable import Immutable
+
 
 class Region(models.Model):
     """A node of the administrative tree city → district → street → community."""
@@ -446,8 +448,8 @@ class SpentTag(models.Model):
         verbose_name_plural = _("spent tags")
 
 
-class Ballot(models.Model):
-    """One anonymous ballot: random id, no invitation, no IP, no time finer than the date."""
+class Ballot(Immutable):
+    """One anonymous ballot: random id, no invitation, no IP, no time finer than the date. Append-only."""
 
     class Channel(models.TextChoices):
         ONLINE = "online", _("Online")
@@ -507,7 +509,7 @@ class PendingBallot(models.Model):
         verbose_name_plural = _("pending ballots")
 
 
-class Answer(models.Model):
+class Answer(Immutable):
     """One answer of a ballot; per-unit answers name the unit. Append-only."""
 
     ballot = models.ForeignKey(Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="answers")
@@ -551,8 +553,8 @@ class WeightingCell(models.Model):
         return f"{self.group_id}:{self.key!r}"
 
 
-class BallotUnitScore(models.Model):
-    """A ballot's score for one unit, computed when the ballot is written (imported, or settled).
+class BallotUnitScore(Immutable):
+    """A ballot's score for one unit, computed when the ballot is written (imported, or settled). Append-only.
 
     Ballots and the frozen questionnaire never change, so the weighted mean of a ballot's
     grade/scale answers for a unit is computed once; scoring then reads this narrow table.
@@ -622,24 +624,8 @@ class RosterEntry(models.Model):
         return self.name
 
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete an append-only record."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Bulk updates and deletes would bypass the model's guard, so they are refused too."""
-
-    def update(self, **kwargs):
-        raise AppendOnlyError("Audit events cannot be changed.")
-
-    def delete(self):
-        raise AppendOnlyError("Audit events cannot be deleted.")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(Immutable):
     """Who did what to which object, when. Written in the same transaction as the change."""
-
-    objects = AppendOnlyQuerySet.as_manager()
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -661,14 +647,6 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("Audit events cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be deleted.")
 
 
 class Commitment(models.Model):

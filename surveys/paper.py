@@ -27,6 +27,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from minping.lib.tabular import TableError, decode_text
+
 from .audit import actor_parts, audit_record
 from .ballots import (
     RESIDENCE,
@@ -39,7 +41,6 @@ from .ballots import (
     validate_answers,
 )
 from .models import Ballot, Campaign, EvaluatorGroup, PaperImport, Question, Unit
-from .tabular import TableError, decode_text
 
 KEY_ROW, LABEL_ROW, FIRST_DATA_ROW = 1, 2, 3
 BATCH_BALLOTS = 1000

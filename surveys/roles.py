@@ -1,11 +1,9 @@
 """The two staff roles, as Django groups, and who counts as what."""
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext_lazy as _
 
-# Group names are stable identifiers (stored in the database); labels are for display.
+# Group names are stable identifiers (stored in the database).
 EVALUATION_STAFF = "evaluation_staff"
 UNIT_CONTACTS = "unit_contacts"
-ROLE_LABELS = {EVALUATION_STAFF: _("Evaluation staff"), UNIT_CONTACTS: _("Unit contacts")}
 
 # Evaluation staff do all campaign work; ballots and audit events they may only view. Reference data
 # goes in and out of django-import-export's screens only with the "import"/"export" permissions

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .audit import audit_record
-from .models import Campaign, Option, Question, Questionnaire, Region
+from .models import Campaign, Option, Question, Questionnaire, Region, Unit
 
 Status = Campaign.Status
 
@@ -289,7 +289,8 @@ def invitations_issue(*, group, count: int, actor) -> list[str]:
     must not follow it. A group with a known population gets no more invitations than it has
     people. The audit event records how many were issued, never a code.
     """
-    from .bulk import insert_rows
+    from minping.lib.bulk import insert_rows
+
     from .codes import generate_code, hash_code, normalize_code
     from .models import EvaluatorGroup, Invitation
 
@@ -352,7 +353,7 @@ def reference_data_import(*, resource_class, dataset, actor, dry_run: bool = Fal
     first; one problem and nothing changes. An import that writes records who imported which
     resource and how many rows, in the transaction of the import itself.
     """
-    from .tabular import import_problems
+    from minping.lib.tabular import import_problems
 
     resource = resource_class()
     result = resource.import_data(dataset, dry_run=True, raise_errors=False, use_transactions=True)
@@ -378,3 +379,30 @@ def reference_data_export_record(*, model, rows: int, actor, destination: str = 
     """Record that `actor` exported `rows` rows of `model` (rosters carry names and phone numbers)."""
     audit_record(actor=actor, action=f"export.{model._meta.model_name}", obj=model,
                  data={"rows": rows, "to": destination[:200]})
+
+
+class UnitDeleteRefused(Exception):
+    """The unit may not be deleted now; the message says why, in the user's language."""
+
+
+def unit_delete_problem(unit: Unit) -> str | None:
+    """Why `unit` cannot be deleted now, or None. Ballots waiting to be settled may rate it: their
+    packed answers name it by id, with no foreign key to refuse the delete (settled answers protect
+    their unit themselves, by the database's PROTECT)."""
+    from .selectors import pending_ballots_rating
+
+    if pending_ballots_rating(unit).exists():
+        return _("Unit “%(unit)s” is rated by ballots that are not yet written out "
+                 "(manage.py settle_ballots).") % {"unit": unit.code}
+    return None
+
+
+@transaction.atomic
+def unit_delete(*, unit: Unit, actor) -> None:
+    """Delete `unit`, audited; refused (UnitDeleteRefused) while pending ballots may rate it. The
+    admin's delete page and its bulk action both come here."""
+    problem = unit_delete_problem(unit)
+    if problem:
+        raise UnitDeleteRefused(problem)
+    audit_record(actor=actor, action="unit.delete", obj=unit, data={"code": unit.code, "name": unit.name})
+    unit.delete()

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.shortcuts import render
 
+from minping.lib.ratelimit import client_address
+
 from .models import AuditEvent
-from .ratelimit import client_address
 
 SIGNED_IN, SIGN_IN_FAILED, LOCKED_OUT = "auth.signed_in", "auth.sign_in_failed", "auth.locked_out"
 

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import ratelimit
+from minping.lib import ratelimit
+
 from .ballot_page import answers_from_post, form_context, place_steps, review_context
 from .ballots import (
     RESIDENCE,

@@ -162,7 +162,7 @@ AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_FAILURE_LIMIT = env_int("MINPING_SIGNIN_FAILURES_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(seconds=env_int("MINPING_SIGNIN_LOCKOUT_SECONDS", 1800))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "surveys.ratelimit.client_address"
+AXES_CLIENT_IP_CALLABLE = "minping.lib.ratelimit.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "surveys.signin.locked_out_response"
 AXES_VERBOSE = False
@@ -206,11 +206,11 @@ MINPING_BASE_URL = env_str("MINPING_BASE_URL", "http://127.0.0.1:8000").rstrip("
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_codes": {"()": "surveys.logmask.MaskInvitationCodes"}},
+    "filters": {"mask_codes": {"()": "minping.lib.logmask.MaskInvitationCodes"}},
     "formatters": {
         "server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
         # Masks the finished line, so tracebacks of failed requests cannot carry a code either.
-        "masked": {"()": "surveys.logmask.MaskingFormatter"},
+        "masked": {"()": "minping.lib.logmask.MaskingFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_codes"], "formatter": "masked"},

@@ -2,7 +2,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from scoring.compute import is_borderline
+from scoring.results import UnitResult
 
 register = template.Library()
 
@@ -23,12 +23,11 @@ def signed(value, digits=1):
 
 
 @register.filter
-def grade_label(entry) -> str:
+def grade_label(entry: UnitResult | None) -> str:
     """A unit's grade, marked borderline when its confidence interval spans another band."""
-    grade = entry.get("grade") if entry else None
-    if not grade:
+    if entry is None or not entry.grade:
         return "—"
-    if is_borderline(entry):
+    if entry.borderline:
         return _("%(grade)s (borderline: %(low)s to %(high)s)") % {
-            "grade": grade, "low": entry["grade_low"], "high": entry["grade_high"]}
-    return grade
+            "grade": entry.grade, "low": entry.grade_low, "high": entry.grade_high}
+    return entry.grade

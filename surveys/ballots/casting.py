@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..bulk import insert_parts, insert_rows
+from minping.lib.bulk import insert_parts, insert_rows
+
 from ..models import Ballot, EvaluatorGroup, PendingBallot, SpentTag
 from ..selectors import campaign_open_now, campaign_refusal
 from .errors import CampaignNotOpen, InvitationNotFound, InvitationUsed

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import ratelimit
+from minping.lib import ratelimit
+
 from ..codes import InvalidCode, normalize_code
 from ..selectors import campaign_refusal
 from .errors import InvitationNotFound

@@ -15,7 +15,8 @@ from datetime import date
 
 from django.db import connection
 
-from ..bulk import insert_rows
+from minping.lib.bulk import insert_rows
+
 from ..models import Answer, Ballot, BallotUnitScore, Question
 from ..scores import scale_score, weighted_unit_score
 from .cells import cell_ids, cell_key

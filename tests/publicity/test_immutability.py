@@ -2,7 +2,8 @@
 import pytest
 from django.urls import reverse
 
-from publicity.models import ImmutableNoticeError, Notice, Objection
+from minping.lib.immutable import ImmutableRecordError
+from publicity.models import Notice, Objection
 from publicity.services import ObjectionRefused, objection_answer, objection_file
 
 from .factories import PUBLISHED_AT
@@ -10,13 +11,13 @@ from .factories import PUBLISHED_AT
 
 def test_a_published_notice_cannot_be_changed_or_deleted(published):
     published.title = "改过的标题"
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         published.save()
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         published.delete()
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         Notice.objects.filter(pk=published.pk).update(sha256="0" * 64)
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         Notice.objects.all().delete()
     assert Notice.objects.get().title != "改过的标题"
 
@@ -24,18 +25,18 @@ def test_a_published_notice_cannot_be_changed_or_deleted(published):
 def test_objections_keep_their_text_and_are_answered_once(published, staff):
     objection = objection_file(notice=published, text="有异议", contact="138", now=PUBLISHED_AT)
     objection.text = "改了"
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         objection.save()
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         objection.delete()
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         Objection.objects.filter(pk=objection.pk).update(reply="x")
     objection = objection_answer(objection=Objection.objects.get(pk=objection.pk), reply="已复核", actor=staff)
     assert objection.status == Objection.Status.ANSWERED and objection.answered_by == staff
     with pytest.raises(ObjectionRefused):
         objection_answer(objection=objection, reply="再答一次", actor=staff)
     objection.reply = "偷偷改答复"
-    with pytest.raises(ImmutableNoticeError):
+    with pytest.raises(ImmutableRecordError):
         objection.save()
 
 

@@ -31,7 +31,7 @@ def test_staff_see_the_scored_run_before_publication(client, staff):
     unit = Unit.objects.filter(kind=Unit.Kind.STREET_OFFICE).order_by("code").first()
     client.force_login(staff)
     page = client.get(reverse("scoring:unit", args=[campaign.slug, unit.code]))
-    assert page.context["run"] is not None and page.context["entry"]["code"] == unit.code
+    assert page.context["run"] is not None and page.context["entry"].code == unit.code
 
 
 def test_contacts_see_the_published_run_once_the_notice_is_out(client, contact):

@@ -1,7 +1,8 @@
 """Grades agree with the number the public sees (issue 14): decided on the printed score."""
 import pytest
 
-from scoring.compute import _published_grade, is_borderline, published
+from scoring.compute import _published_grade, published
+from scoring.results import UnitResult
 from surveys.grades import grade_for
 from surveys.models import default_grade_bands
 
@@ -30,6 +31,10 @@ def test_units_printed_at_the_same_score_get_the_same_grade():
 def test_rounding_is_half_up_on_the_computed_value(value, printed):
     assert published(value) == printed
     assert published(None) is None
+
+
+def is_borderline(shown: dict) -> bool:
+    return UnitResult.from_json(shown).borderline
 
 
 def test_an_interval_across_a_band_boundary_is_borderline_with_the_band_range():

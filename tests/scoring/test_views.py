@@ -102,7 +102,7 @@ def test_contact_sees_own_unit_breakdown_dimensions_and_comments(client, contact
     assert response.status_code == 200
     body = response.content.decode()
     assert scored.groups.get(key="residents").name in body  # the breakdown names the groups
-    assert response.context["entry"]["code"] == units["own"].code
+    assert response.context["entry"].code == units["own"].code
     assert {d["question"].key for d in response.context["dimensions"]} >= {"overall", "attitude"}
     comments = response.context["comments"]
     assert comments and all(c.startswith("意见") for c in comments)

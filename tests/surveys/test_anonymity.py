@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from scipy import stats
 
+from minping.lib.logmask import MaskInvitationCodes, mask_codes
 from surveys.ballots import ballots_settle
-from surveys.logmask import MaskInvitationCodes, mask_codes
 from surveys.models import Answer, Ballot, BallotUnitScore, Invitation, PendingBallot, SpentTag, WeightingCell
 
 from .conftest import valid_answers

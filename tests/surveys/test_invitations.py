@@ -49,7 +49,7 @@ class TestCommand:
         assert out.read_text() == "old codes" and not Invitation.objects.exists()
 
     @pytest.mark.parametrize("args,message", [
-        (["nope", "--group", "residents", "--count", "1"], "没有评议主体"),
+        (["nope", "--group", "residents", "--count", "1"], "不存在标识为“nope”的评议活动"),
         (["open-2026", "--group", "nobody", "--count", "1"], "没有评议主体"),
         (["open-2026", "--group", "residents", "--count", "0"], "1 至"),
     ])

@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from minping.lib.immutable import ImmutableRecordError
 from surveys.audit import audit_record
 from surveys.models import (
     Answer,
-    AppendOnlyError,
     AuditEvent,
     Ballot,
     BallotUnitScore,
@@ -154,16 +154,16 @@ class TestAuditTrailIsAppendOnly:
 
     def test_saving_again_is_refused(self, event):
         event.action = "forged"
-        with pytest.raises(AppendOnlyError):
+        with pytest.raises(ImmutableRecordError):
             event.save()
         assert AuditEvent.objects.get(pk=event.pk).action == "test.action"
 
     def test_deleting_is_refused(self, event):
-        with pytest.raises(AppendOnlyError):
+        with pytest.raises(ImmutableRecordError):
             event.delete()
-        with pytest.raises(AppendOnlyError):
+        with pytest.raises(ImmutableRecordError):
             AuditEvent.objects.all().delete()
-        with pytest.raises(AppendOnlyError):
+        with pytest.raises(ImmutableRecordError):
             AuditEvent.objects.update(action="forged")
         assert AuditEvent.objects.filter(pk=event.pk, action="test.action").exists()
 

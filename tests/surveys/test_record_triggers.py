@@ -102,9 +102,9 @@ def test_a_purge_deletes_only_the_named_campaigns_ballots_and_only_in_its_transa
     ballots = Ballot.objects.filter(campaign=campaign).values("id")
     with transaction.atomic():
         campaign_purge_allow(campaign)
-        BallotUnitScore.objects.filter(ballot_id__in=ballots).delete()
-        Answer.objects.filter(ballot_id__in=ballots).delete()
-        Ballot.objects.filter(campaign=campaign).delete()
+        BallotUnitScore.objects.filter(ballot_id__in=ballots).purge()
+        Answer.objects.filter(ballot_id__in=ballots).purge()
+        Ballot.objects.filter(campaign=campaign).purge()
     assert not Ballot.objects.filter(campaign=campaign).exists()
 
 

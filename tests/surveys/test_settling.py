@@ -334,19 +334,3 @@ def test_while_a_campaign_is_scored_ballots_are_cast_but_not_settled(client, res
         release.set()
         thread.join()
     assert done.is_set() and ballots_settle(min_batch=1) == 2
-
-
-def test_a_unit_that_pending_ballots_may_rate_cannot_be_deleted(client, residents, staff):
-    from django.db.models import ProtectedError
-
-    cast(client, residents)
-    unit = residents.units.order_by("code").first()
-    with pytest.raises(ProtectedError, match="尚未写出"), transaction.atomic():
-        unit.delete()
-    staff.is_superuser = True   # may delete units in general
-    staff.save()
-    client.force_login(staff)
-    assert client.get(f"/admin/surveys/unit/{unit.pk}/delete/").status_code == 403
-    ballots_settle(min_batch=1)   # now its answers protect it the usual way (PROTECT), and the signal lets go
-    assert client.get(f"/admin/surveys/unit/{unit.pk}/delete/").status_code == 200
-    assert Unit.objects.filter(pk=unit.pk).exists()

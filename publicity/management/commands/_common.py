@@ -1,17 +1,8 @@
-"""Shared argument parsing for the publicity commands."""
+"""Shared argument parsing for the publicity commands (the campaign: `surveys.management.commands._args`)."""
 import datetime as dt
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-
-from surveys.models import Campaign
-
-
-def campaign_by_slug(slug: str) -> Campaign:
-    try:
-        return Campaign.objects.get(slug=slug)
-    except Campaign.DoesNotExist:
-        raise CommandError(_("No campaign with the slug “%(slug)s”.") % {"slug": slug}) from None
 
 
 def iso_date(value: str) -> dt.date:

@@ -6,8 +6,9 @@ from django.utils.translation import gettext as _
 
 from publicity.models import Notice
 from publicity.services import PublishRefused, notice_render
+from surveys.management.commands._args import add_campaign_argument, campaign_from_argument
 
-from ._common import campaign_by_slug, iso_date
+from ._common import iso_date
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
             "The same run and date always give the same bytes.")
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", help="campaign slug")
+        add_campaign_argument(parser)
         parser.add_argument("--kind", choices=Notice.Kind.values, default=Notice.Kind.PUBLICITY)
         parser.add_argument("--out", required=True, type=Path, help="PDF file to write")
         parser.add_argument("--html", type=Path, help="also write the HTML (the browser preview)")
@@ -24,7 +25,7 @@ class Command(BaseCommand):
                             help="last day of the publicity period, instead of counting working days")
 
     def handle(self, *args, campaign, kind, out: Path, html: Path | None, date, deadline, **options):
-        target = campaign_by_slug(campaign)
+        target = campaign_from_argument(campaign)
         try:
             rendered = notice_render(campaign=target, kind=kind, issued_on=date, deadline=deadline, pdf=True)
         except PublishRefused as refused:

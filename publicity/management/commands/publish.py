@@ -4,8 +4,9 @@ from django.utils.translation import gettext as _
 
 from publicity.models import Notice
 from publicity.services import PROCESSES, PublishRefused, notice_publish
+from surveys.management.commands._args import add_campaign_argument, campaign_from_argument
 
-from ._common import campaign_by_slug, iso_date
+from ._common import iso_date
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
             "publicity period with every objection answered, its final report (通报). Prints the SHA-256.")
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", help="campaign slug")
+        add_campaign_argument(parser)
         parser.add_argument("--kind", choices=Notice.Kind.values, required=True)
         parser.add_argument("--deadline", type=iso_date,
                             help="last day of the publicity period, instead of counting working days "
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--title", default="", help="title instead of “关于……结果的公示/通报”")
 
     def handle(self, *args, campaign, kind, deadline, title, **options):
-        target = campaign_by_slug(campaign)
+        target = campaign_from_argument(campaign)
         try:
             notice = notice_publish(campaign=target, kind=kind, actor=PROCESSES[kind], deadline=deadline, title=title)
         except PublishRefused as refused:

@@ -6,8 +6,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from scoring.models import ScoreRun
+from scoring.results import UnitResult
 from scoring.services import PROCESS, ScoringError, ScoringRefused, score_run_create, score_run_verify
 from scoring.templatetags.scoring_tags import grade_label
+from surveys.management.commands._args import add_campaign_argument, campaign_from_argument
 from surveys.models import Campaign, Unit
 
 
@@ -16,7 +18,7 @@ class Command(BaseCommand):
             "scored), or --verify a stored run (exit 1 on any difference).")
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", nargs="?", help="campaign slug")
+        add_campaign_argument(parser, required=False)
         parser.add_argument("--json", action="store_true", help="print the run as JSON (full precision)")
         parser.add_argument("--verify", type=int, metavar="RUN", help="recompute stored run RUN and compare")
         parser.add_argument("--verify-all", action="store_true",
@@ -30,7 +32,7 @@ class Command(BaseCommand):
             return self._verify_all()
         if not campaign:
             raise CommandError(_("Name the campaign to score (its slug), or pass --verify-all."))
-        target = _campaign(campaign)
+        target = campaign_from_argument(campaign)
         if verify is not None:
             return self._verify(target, verify)
         try:
@@ -79,13 +81,6 @@ class Command(BaseCommand):
             % {"n": number, "digest": run.input_digest[:16]}))
 
 
-def _campaign(slug: str) -> Campaign:
-    try:
-        return Campaign.objects.get(slug=slug)
-    except Campaign.DoesNotExist:
-        raise CommandError(_("No campaign with the slug “%(slug)s”.") % {"slug": slug}) from None
-
-
 def _dumps(result: dict) -> str:
     # json.dumps writes floats with repr(): the shortest text that reads back as the same double.
     return json.dumps(result, ensure_ascii=False, indent=1, allow_nan=False)
@@ -106,34 +101,31 @@ def _fmt(x, digits=1) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def _row(u: dict) -> list[str]:
-    sat = u["satisfied"]["value"]
-    rank = "—" if u["rank"] is None else str(u["rank"])
-    interval = "" if u["rank"] is None else f"{u['rank_low']}–{u['rank_high']}"
-    shown = u["published"]
-    ci = "" if shown["ci_low"] is None else f"{_fmt(shown['ci_low'])}–{_fmt(shown['ci_high'])}"
-    grade = _("insufficient sample") if u["suppressed"] else grade_label(u)
-    groups = " ".join(f"{g['key']}:{g['n']}" for g in u["groups"])
-    return [rank, interval, f"{u['code']} {u['name']}", _fmt(shown["score"]), ci, grade,
+def _row(u: UnitResult) -> list[str]:
+    sat = u.satisfied.value
+    rank = "—" if u.rank is None else str(u.rank)
+    interval = "" if u.rank is None else f"{u.rank_low}–{u.rank_high}"
+    shown = u.published
+    ci = "" if shown.ci_low is None else f"{_fmt(shown.ci_low)}–{_fmt(shown.ci_high)}"
+    grade = _("insufficient sample") if u.suppressed else grade_label(u)
+    groups = " ".join(f"{g.key}:{g.n}" for g in u.groups)
+    return [rank, interval, f"{u.code} {u.name}", _fmt(shown.score), ci, grade,
             "—" if sat is None else f"{100 * sat:.1f}%", groups]
 
 
 def format_table(run: ScoreRun) -> str:
     """The run per unit kind: rank and interval, score with CI, grade, share satisfied, ballots."""
-    result = run.result
-    level = round(100 * result["level"])
+    result = run.outcome
+    level = round(100 * result.level)
     head = [_("Rank"), _("Rank interval"), _("Unit"), _("Score"), _("%(level)d%% CI") % {"level": level},
             _("Grade"), _("Satisfied"), _("Ballots per group")]
     lines = [_("%(slug)s run %(n)d (%(method)s), digest %(digest)s")
-             % {"slug": result["campaign"], "n": run.number, "method": result["method"],
+             % {"slug": result.campaign, "n": run.number, "method": result.method,
                 "digest": run.input_digest[:16]}]
     if run.provisional:
         lines.append(_("PROVISIONAL: the campaign is still open; interim results, not for publication."))
     kinds = dict(Unit.Kind.choices)
-    by_kind: dict[str, list[dict]] = {}
-    for u in result["units"]:
-        by_kind.setdefault(u["kind"], []).append(u)
-    for kind, units in by_kind.items():
+    for kind, units in result.units_by_kind():
         rows = [head] + [_row(u) for u in units]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
         lines += ["", f"== {kinds.get(kind, kind)} =="]

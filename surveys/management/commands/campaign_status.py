@@ -2,6 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from surveys.management.commands._args import add_campaign_argument, campaign_from_argument
 from surveys.models import Campaign
 from surveys.services import TransitionRefused, campaign_set_status
 
@@ -10,14 +11,11 @@ class Command(BaseCommand):
     help = "Move a campaign to another status through the same checks as the admin (exit 1 when refused)."
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", help="campaign slug")
+        add_campaign_argument(parser)
         parser.add_argument("status", choices=Campaign.Status.values)
 
     def handle(self, *args, campaign, status, **options):
-        try:
-            target = Campaign.objects.get(slug=campaign)
-        except Campaign.DoesNotExist:
-            raise CommandError(_("No campaign with the slug “%(slug)s”.") % {"slug": campaign}) from None
+        target = campaign_from_argument(campaign)
         previous = target.status
         try:
             campaign_set_status(campaign=target, status=status, actor="manage.py campaign_status")

@@ -4,9 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from minping.lib.tabular import TableError, write_dataset
 from surveys.resources import RESOURCES
 from surveys.services import reference_data_export_record
-from surveys.tabular import TableError, write_dataset
 
 
 class Command(BaseCommand):

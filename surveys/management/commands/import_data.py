@@ -4,8 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from minping.lib.tabular import TableError, load_dataset
 from surveys.resources import RESOURCES
-from surveys.tabular import TableError, import_table
+from surveys.services import reference_data_import
 
 
 class Command(BaseCommand):
@@ -21,9 +22,11 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(_("No file %(path)s.") % {"path": file})
         try:
-            rows, problems = import_table(RESOURCES[kind], file, actor="manage.py import_data", dry_run=dry_run)
+            outcome = reference_data_import(resource_class=RESOURCES[kind], dataset=load_dataset(file),
+                                            actor="manage.py import_data", dry_run=dry_run, file_name=file.name)
         except TableError as error:
             raise CommandError(str(error)) from None
+        rows, problems = outcome.rows, outcome.problems
         if problems:
             for problem in problems:
                 self.stderr.write(problem)

@@ -16,7 +16,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils.translation import gettext as _
 
 from surveys.ballots import SETTLE_MIN_BATCH, ballots_settle
-from surveys.models import Campaign
+from surveys.management.commands._args import add_campaign_argument, campaign_from_argument
 
 RETRY_FIRST, RETRY_MAX = 1.0, 60.0   # seconds between tries while the database is away
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     help = "Write out ballots cast online (scoring and exports do it too); --every to keep at it."
 
     def add_arguments(self, parser):
-        parser.add_argument("--campaign", help="only this campaign (slug)")
+        add_campaign_argument(parser, option=True)
         parser.add_argument("--every", type=float, metavar="SECONDS",
                             help="keep running, settling again after this many seconds (stop with Ctrl-C)")
         parser.add_argument("--min-batch", type=int, default=SETTLE_MIN_BATCH, metavar="N",
@@ -33,11 +33,7 @@ class Command(BaseCommand):
                                  f"pending (default {SETTLE_MIN_BATCH})")
 
     def handle(self, *args, campaign=None, every=None, min_batch=SETTLE_MIN_BATCH, **options):
-        campaign_id = None
-        if campaign is not None:
-            campaign_id = Campaign.objects.filter(slug=campaign).values_list("id", flat=True).first()
-            if campaign_id is None:
-                raise CommandError(_("No campaign with the slug “%(slug)s”.") % {"slug": campaign})
+        campaign_id = campaign_from_argument(campaign).pk if campaign is not None else None
         if every is not None and every <= 0:
             raise CommandError(_("--every takes a number of seconds above 0."))
         if min_batch < 1:

@@ -1,4 +1,5 @@
-"""Reading and writing tables for the import/export commands and screens (XLSX and CSV)."""
+"""Reading and writing tables (XLSX and CSV) for the import/export commands and screens, and the
+row-by-row problems of a django-import-export result in the user's language."""
 from pathlib import Path
 
 import tablib
@@ -46,15 +47,6 @@ def import_problems(result, column_names: dict[str, str]) -> list[str]:
                                 % {"row": invalid.number + 1, "column": column_names.get(column, column),
                                    "message": message})
     return problems
-
-
-def import_table(resource_class, path: Path, *, actor, dry_run: bool) -> tuple[int, list[str]]:
-    """Import a file with a resource (surveys.services.reference_data_import): all rows or none, audited."""
-    from .services import reference_data_import
-
-    outcome = reference_data_import(resource_class=resource_class, dataset=load_dataset(path), actor=actor,
-                                    dry_run=dry_run, file_name=path.name)
-    return outcome.rows, outcome.problems
 
 
 def write_dataset(dataset: tablib.Dataset, path: Path) -> None:

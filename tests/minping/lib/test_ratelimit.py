@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory, override_settings
 
-from surveys import ratelimit
+from minping.lib import ratelimit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class TestClientAddress:
@@ -51,7 +51,7 @@ _PROCESS = textwrap.dedent("""
     django.setup()
     from django.core.management import call_command
     from django.test import override_settings
-    from surveys import ratelimit
+    from minping.lib import ratelimit
 
     role, backend = sys.argv[1], sys.argv[2]
     caches = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}} if backend == "locmem" else None

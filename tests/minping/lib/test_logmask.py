@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from surveys.logmask import MaskingFormatter, mask_codes
+from minping.lib.logmask import MaskingFormatter, mask_codes
 from tests.processes import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CODE = "ABCD-EFGH-JKMN-PQRS-TVW1"
 VARIANTS = (CODE, CODE.replace("-", ""), CODE.lower(), CODE.replace("-", " "))
 
