@@ -23,6 +23,12 @@ def signed(value, digits=1):
 
 
 @register.filter
+def group_name(key: str, names: dict) -> str:
+    """An evaluator group's name for its key (results keep keys; people read names)."""
+    return names.get(key, key)
+
+
+@register.filter
 def grade_label(entry) -> str:
     """A unit's grade, marked borderline when its confidence interval spans another band."""
     grade = entry.get("grade") if entry else None
