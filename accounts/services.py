@@ -3,6 +3,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp import match_token
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from surveys.audit import audit_record
@@ -10,7 +12,7 @@ from surveys.audit import audit_record
 from .selectors import is_staff_member
 
 PASSWORD_CHANGED, PASSWORD_RESET = "auth.password_changed", "auth.password_reset"
-TOTP_ENROLLED = "auth.totp_enrolled"
+TOTP_ENROLLED, TOTP_FAILED = "auth.totp_enrolled", "auth.totp_failed"
 TOTP_DEVICE_NAME = "totp"
 
 
@@ -54,3 +56,13 @@ def totp_device_confirm(*, user, device: TOTPDevice, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     audit_record(actor=user, action=TOTP_ENROLLED, obj=user)
     return True
+
+
+def totp_token_check(*, user, token: str) -> Device | None:
+    """The second step of a sign-in: the authenticator that shows `token` now, or None — and then
+    the wrong code is audited (a run of them is somebody who has the password but not the phone)."""
+    device = match_token(user, token)   # each device saves its own throttling and last-used step
+    if device is None:
+        with transaction.atomic():
+            audit_record(actor=user, action=TOTP_FAILED, obj=user)
+    return device

@@ -9,23 +9,19 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_otp import devices_for_user, match_token
+from django_otp import devices_for_user
 from django_otp import login as otp_login
 
-from surveys.audit import audit_record
 from surveys.models import UnitContact
 from surveys.roles import require_evaluation_staff
 
 from . import selectors, services
 from .forms import ContactPasswordForm, TokenForm
-
-TOTP_FAILED = "auth.totp_failed"
 
 
 class LoginView(auth_views.LoginView):
@@ -101,12 +97,10 @@ def totp_verify(request):
         return redirect("accounts:totp")   # staff who must have one set it up first
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        device = services.totp_token_check(user=request.user, token=form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             return redirect(_next_url(request, reverse("accounts:start")))
-        with transaction.atomic():
-            audit_record(actor=request.user, action=TOTP_FAILED, obj=request.user)
         form.add_error("token", _("This code is not right. Try the code your app shows now."))
     return render(request, "accounts/totp_verify.html", {"form": form, "next": _next_url(request, "")},
                   status=400 if form.errors else 200)
