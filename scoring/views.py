@@ -68,6 +68,7 @@ def campaign_results(request, slug):
     run = _run_for(request, campaign)
     context = {"campaign": campaign, "run": run, "runs": campaign.score_runs.order_by("-number"),
                "sections": _kind_sections(run) if run else [],
+               "group_names": dict(campaign.groups.values_list("key", "name")),
                "can_score": campaign.status in (Campaign.Status.OPEN, Campaign.Status.CLOSED,
                                                 Campaign.Status.SCORED)}
     return render(request, "scoring/campaign.html", context)

@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from accounts.views import contact_password
 from jobs.services import job_enqueue
 
 from . import jobs as surveys_jobs
 from . import paper, resources, selectors, services
+from .audit import action_label
 from .exports import write_codes
 from .models import (
     Answer,
@@ -139,6 +141,12 @@ class UnitContactAdmin(admin.ModelAdmin):
     list_display = ("user", "unit")
     search_fields = ("user__username", "unit__code", "unit__name")
     autocomplete_fields = ("user", "unit")
+
+    def get_urls(self):
+        # "Reset password" on a contact's page: evaluation staff only, audited (accounts.views).
+        custom = [path("<int:pk>/password/", self.admin_site.admin_view(contact_password),
+                       name="surveys_unitcontact_password")]
+        return custom + super().get_urls()
 
 
 class QuestionInline(FrozenQuestionnaireInlineMixin, admin.TabularInline):
@@ -366,9 +374,23 @@ class CampaignAdmin(admin.ModelAdmin):
 @admin.register(CensusMargin)
 class CensusMarginAdmin(AuditedImportExportAdmin):
     resource_classes = [resources.CensusMarginResource]
-    list_display = ("campaign", "variable", "level", "population")
+    list_display = ("campaign", "variable_in_words", "level_in_words", "population")
     list_filter = ("campaign", "variable")
     search_fields = ("campaign__slug", "variable", "level")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("campaign")
+
+    @admin.display(description=gettext_lazy("variable"), ordering="variable")
+    def variable_in_words(self, margin):
+        question = margin.campaign.questionnaire.questions.filter(key=margin.variable).first()
+        return f"{question.text} ({margin.variable})" if question else margin.variable
+
+    @admin.display(description=gettext_lazy("level"), ordering="level")
+    def level_in_words(self, margin):
+        option = Option.objects.filter(question__questionnaire_id=margin.campaign.questionnaire_id,
+                                       question__key=margin.variable, value=margin.level).first()
+        return f"{option.label} ({margin.level})" if option else margin.level
 
     def has_change_permission(self, request, obj=None):
         editable = obj is None or obj.campaign.status == Campaign.Status.DRAFT
@@ -412,12 +434,32 @@ class BallotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions by their labels (the stored keys stay in the URL)."""
+    title = gettext_lazy("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct()
+        return [(action, action_label(action)) for action in actions]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "actor_label", "action", "object_type", "object_repr")
-    list_filter = ("action", "object_type")
+    list_display = ("at", "actor_label", "action_in_words", "object_type", "object_repr")
+    list_filter = (AuditActionFilter, "object_type")
     search_fields = ("actor_label", "action", "object_repr", "object_id")
     date_hierarchy = "at"
+    fields = ("at", "actor", "actor_label", "action_in_words", "action", "object_type", "object_id", "object_repr",
+              "data")
+    readonly_fields = ("action_in_words",)
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_in_words(self, event):
+        return action_label(event.action)
 
 
 class PaperImportForm(forms.Form):

@@ -3,16 +3,16 @@
 Every sign-in, failed sign-in and lock-out is an AuditEvent, with the address it came from (staff
 are accountable; voters never sign in, so no voter's address is ever recorded).
 """
-import math
-
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
-from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from minping.errors import too_many_requests
 from minping.lib.ratelimit import client_address
 
 from .models import AuditEvent
@@ -48,6 +48,9 @@ def audit_locked_out(sender, request, username, ip_address, **kwargs):
 
 
 def locked_out_response(request, original_response=None, credentials=None):
-    """django-axes' answer to a locked-out sign-in: 429 and when to try again, in the user's language."""
-    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
-    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    """django-axes' answer to a locked-out sign-in: 429 and when to try again (at the latest: the
+    lock-out's length from now), in the user's language."""
+    return too_many_requests(
+        request, until=timezone.now() + settings.AXES_COOLOFF_TIME,
+        message=_("Too many failed sign-ins for this account or from this address. "
+                  "Wait, or ask an administrator to unlock it."))

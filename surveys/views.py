@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from minping.errors import too_many_requests
 from minping.lib import ratelimit
 
 from .ballot_page import answers_from_post, form_context, place_steps, review_context
@@ -84,6 +85,9 @@ def ballot(request, code: str):
     try:
         invitation, sheet = invitation_gate(request, code, allow_used=confirming)
     except CodeRefused as refused:
+        if refused.status == 429:
+            return too_many_requests(request, message=_("Too many wrong codes from this connection."),
+                                     until=refused.until)
         if refused.used and _receipt(request, code) is not None:
             return _see_other(reverse("ballot-receipt"))   # the person who just voted: back or reload
         return _unavailable(request, refused.message, refused.status)
@@ -139,7 +143,9 @@ def _confirm(request, sheet: BallotSheet, answers, *, invitation, code, key: str
     """Cast the ballot (the one step that spends the code) and send the browser on to the receipt."""
     client = ratelimit.client_fingerprint(request)
     if invitation is None and ratelimit.over_limit("open-ballots", client, settings.MINPING_OPEN_BALLOTS_LIMIT):
-        return _unavailable(request, _("Too many ballots from this connection. Try again later."), 429)
+        ends = ratelimit.window_ends("open-ballots", client)
+        return too_many_requests(request, message=_("Too many ballots from this connection."),
+                                 until=datetime.fromtimestamp(ends, tz=UTC) if ends else None)
     # Open access: flag (never block) a second ballot from the same connection and browser.
     seen_scope, browser = f"open:{sheet.group.id}", ratelimit.client_fingerprint(request, with_agent=True)
     suspected = invitation is None and ratelimit.was_seen(seen_scope, browser)

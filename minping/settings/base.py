@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "accounts",
     "surveys",
     "scoring",
     "publicity",
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "minping.middleware.RefuseInvalidUtf8Middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
@@ -147,7 +152,18 @@ STORAGES = {
                 "OPTIONS": {"location": MINPING_UPLOAD_DIR, "base_url": None}},
 }
 
-LOGIN_URL = "admin:login"
+# Everyone with an account signs in at /accounts/login/ and starts at /accounts/start/ (accounts app).
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:start"
+LOGOUT_REDIRECT_URL = "home"
+# A form refused for its missing CSRF token gets the site's error page, in the user's language.
+CSRF_FAILURE_VIEW = "minping.errors.csrf_failure"
+# A second factor (TOTP, django-otp) for staff: whoever sets up an authenticator app is always asked
+# for its code; with this on (production), staff must set one up before reaching any staff page.
+MINPING_STAFF_TOTP_REQUIRED = env_bool("MINPING_STAFF_TOTP_REQUIRED", False)
+OTP_TOTP_ISSUER = "Minping"
+# Nobody reads another person's TOTP secret, not even a superuser (the admin only removes devices).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Sessions end after an idle hour: every request of a signed-in user moves the expiry on
 # (only staff and unit contacts sign in; voters never have a session).

@@ -21,6 +21,8 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Staff sign in with a password and a code from their authenticator app (README, "Sign-in").
+MINPING_STAFF_TOTP_REQUIRED = env_bool("MINPING_STAFF_TOTP_REQUIRED", True)
 
 STORAGES = {
     **STORAGES,

@@ -23,6 +23,12 @@ def signed(value, digits=1):
 
 
 @register.filter
+def group_name(key: str, names: dict) -> str:
+    """An evaluator group's name for its key (results keep keys; people read names)."""
+    return names.get(key, key)
+
+
+@register.filter
 def grade_label(entry: UnitResult | None) -> str:
     """A unit's grade, marked borderline when its confidence interval spans another band."""
     if entry is None or not entry.grade:

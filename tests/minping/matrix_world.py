@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jobs.models import Job
 from jobs.services import job_enqueue
@@ -49,9 +50,13 @@ class World:
             model = apps.get_model(admin_model.group(1), admin_model.group(2))
             first = model.objects.order_by("pk").first()
             route = route.replace("<path:object_id>", str(first.pk if first else 0))
+        own_pk = re.match(r"admin/(surveys/unitcontact|otp_totp/totpdevice)/<int:pk>/", route)
+        if own_pk:   # admin pages of one contact / one authenticator: that object's id
+            model = apps.get_model(*own_pk.group(1).split("/"))
+            route = route.replace("<int:pk>", str(model.objects.order_by("pk").first().pk))
         values = {
             "<path:content_type_id>/<path:object_id>": "0/0",
-            "^(?P<app_label>auth|surveys|publicity)/$": "surveys/",
+            "^(?P<app_label>auth|otp_totp|surveys|publicity)/$": "surveys/",
             "(?P<url>.*)$": "no-such-page/",
             "<int:pk>": str(self.notice.pk if route.startswith("notices/") else self.campaign.pk),
             "<id>": str(self.users["staff"].pk),
@@ -89,6 +94,8 @@ def build_world() -> World:
         users[name].groups.add(Group.objects.get(name=UNIT_CONTACTS))
         UnitContact.objects.create(user=users[name], unit=contact_unit)
     users["staff"].groups.add(Group.objects.get(name=EVALUATION_STAFF))
+    # An authenticator being set up (unconfirmed: no second factor is asked of staff yet).
+    TOTPDevice.objects.create(user=users["staff"], name="totp", confirmed=False)
     assert Objection.objects.exists()
     job = job_enqueue(handler=score_campaign, params={"campaign_id": campaign.pk}, actor=users["staff"],
                       title_args={"campaign": campaign.title})

@@ -28,7 +28,7 @@ MATRIX = {
     # The admin: staff only (is_staff), then model permissions of the evaluation_staff role
     "admin/": ("L L L L 200 200", "L L L L 200 200"),
     "admin/login/": ("200 200 200 200 R R", "200 200 200 200 200 200"),
-    "admin/logout/": ("R R R R 405 405", "R R R R 200 200"),
+    "admin/logout/": ("R R R R 405 405", "R R R R R R"),   # signed out: to the home page
     "admin/password_change/": ("L L L L 200 200", "L L L L 200 200"),
     "admin/password_change/done/": ("L L L L 200 200", "L L L L 405 405"),
     "admin/autocomplete/": ("L L L L 403 403", "L L L L 405 405"),
@@ -149,7 +149,7 @@ MATRIX = {
     "admin/publicity/objection/<path:object_id>/delete/": ("L L L L 403 403", "L L L L 403 403"),
     "admin/publicity/objection/<path:object_id>/change/": ("L L L L 200 200", "L L L L 200 200"),
     "admin/publicity/objection/<path:object_id>/": ("L L L L R R", "L L L L R R"),
-    "admin/^(?P<app_label>auth|surveys|publicity)/$": ("L L L L 200 200", "L L L L 200 200"),
+    "admin/^(?P<app_label>auth|otp_totp|surveys|publicity)/$": ("L L L L 200 200", "L L L L 200 200"),
     "admin/(?P<url>.*)$": ("L L L L 404 404", "L L L L 404 404"),
     # 发文字号 series (H15): evaluation staff set the prefix; numbers are never deleted
     "admin/publicity/documentseries/": ("L L L L 200 200", "L L L L 200 200"),
@@ -158,6 +158,27 @@ MATRIX = {
     "admin/publicity/documentseries/<path:object_id>/delete/": ("L L L L 403 403", "L L L L 403 403"),
     "admin/publicity/documentseries/<path:object_id>/change/": ("L L L L 200 200", "L L L L 200 200"),
     "admin/publicity/documentseries/<path:object_id>/": ("L L L L R R", "L L L L R R"),
+    # Sign-in for everyone with an account (accounts app); the start page sends each role on
+    "accounts/login/": ("200 R R R R R", "200 R R R R R"),
+    "accounts/logout/": ("405 405 405 405 405 405", "R R R R R R"),
+    "accounts/password/": ("L 200 200 200 200 200", "L 200 200 200 200 200"),
+    "accounts/password/done/": ("L 200 200 200 200 200", "L 405 405 405 405 405"),
+    "accounts/start/": ("L 200 R R R R", "L 405 405 405 405 405"),
+    # TOTP: staff set up an authenticator (an empty code is refused: 400); without a confirmed one the
+    # second step has nothing to ask and sends the person on
+    "accounts/totp/": ("L 403 403 403 200 200", "L 403 403 403 400 400"),
+    "accounts/totp/verify/": ("L R R R R R", "L R R R R R"),
+    # A contact's password reset by evaluation staff (audited)
+    "admin/surveys/unitcontact/<int:pk>/password/": ("L L L L 200 200", "L L L L 200 200"),
+    # Authenticators: superusers remove a lost one; nobody reads another's secret (config, QR code)
+    "admin/otp_totp/totpdevice/<int:pk>/config/": ("L L L L 403 403", "L L L L 403 403"),
+    "admin/otp_totp/totpdevice/<int:pk>/qrcode/": ("L L L L 403 403", "L L L L 403 403"),
+    "admin/otp_totp/totpdevice/": ("L L L L 403 200", "L L L L 403 200"),
+    "admin/otp_totp/totpdevice/add/": ("L L L L 403 200", "L L L L 403 200"),
+    "admin/otp_totp/totpdevice/<path:object_id>/history/": ("L L L L 403 200", "L L L L 403 200"),
+    "admin/otp_totp/totpdevice/<path:object_id>/delete/": ("L L L L 403 200", "L L L L 403 200"),
+    "admin/otp_totp/totpdevice/<path:object_id>/change/": ("L L L L 403 200", "L L L L 403 200"),
+    "admin/otp_totp/totpdevice/<path:object_id>/": ("L L L L R R", "L L L L R R"),
     # Results: staff see campaigns; a contact sees only their own unit's page of a published campaign
     # (H17c: contacts see results only once published — the campaign here is published)
     "results/": ("L 403 200 200 200 200", "L 403 200 200 200 200"),

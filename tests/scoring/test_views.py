@@ -58,7 +58,7 @@ def test_permission_matrix(client, scored, units, role, request):
         response = client.get(url)
         assert response.status_code == EXPECTED[role][page], (role, page)
         if response.status_code == 302:
-            assert "/admin/login/" in response["Location"]
+            assert "/accounts/login/" in response["Location"]
 
 
 @pytest.mark.parametrize("role,allowed", [("staff", True), ("contact_of_own", False), ("outsider", False)])

@@ -1,4 +1,6 @@
 """The ballot pages: /b/, /b/<code>/, /c/<campaign>/<group>/ — the same rules as the API."""
+import re
+
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
@@ -255,7 +257,9 @@ class TestOpenAccess:
     def test_ballots_per_client_are_limited(self, client, walk_ins):
         for _ in range(2):
             assert confirm(client, self.url(walk_ins), valid_answers(walk_ins)).status_code == 303
-        assert confirm(client, self.url(walk_ins), valid_answers(walk_ins)).status_code == 429
+        refused = confirm(client, self.url(walk_ins), valid_answers(walk_ins))
+        assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 3600
+        assert re.search(r"请在 \d\d:\d\d 之后再试", refused.content.decode())    # the limiter's window end
         assert PendingBallot.objects.count() == 2
         other = client.post(self.url(walk_ins), {**form_data(valid_answers(walk_ins)), "step": "confirm"},
                             REMOTE_ADDR="10.1.2.3")

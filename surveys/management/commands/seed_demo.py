@@ -42,6 +42,10 @@ class Command(BaseCommand):
         self._print_access(result.ballot_link)
 
     def _print_access(self, ballot_link: str) -> None:
-        self.stdout.write(_("Staff login: %(user)s / %(password)s at %(url)s/admin/") % {
-            "user": demo.STAFF_USERNAME, "password": demo.STAFF_PASSWORD, "url": settings.MINPING_BASE_URL})
+        # Both demo accounts sign in at /accounts/login/ and land on their own start pages.
+        login = {"url": settings.MINPING_BASE_URL, "password": demo.STAFF_PASSWORD}
+        self.stdout.write(_("Staff sign-in: %(user)s / %(password)s at %(url)s/accounts/login/ "
+                            "(the admin: %(url)s/admin/)") % {**login, "user": demo.STAFF_USERNAME})
+        self.stdout.write(_("Unit contact sign-in: %(user)s / %(password)s at %(url)s/accounts/login/")
+                          % {**login, "user": demo.CONTACT_USERNAME})
         self.stdout.write(_("A ballot link (delegates, unused): %(link)s") % {"link": ballot_link})
