@@ -6,6 +6,7 @@ where do you live, then) the form → review (in the page with JavaScript, a ser
 shows again instead of posting anything twice.
 """
 import secrets
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core import signing
