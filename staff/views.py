@@ -20,7 +20,7 @@ from surveys.roles import require_evaluation_staff
 from surveys.services import TransitionRefused, campaign_set_status
 
 from . import moves, selectors
-from .chart import daily_bars_svg
+from .chart import daily_bars_svg, svg_data_url
 
 
 @login_required
@@ -37,8 +37,8 @@ def campaign_dashboard(request, slug: str):
     require_evaluation_staff(request.user)
     campaign = get_object_or_404(Campaign, slug=slug)
     dashboard = selectors.campaign_dashboard(campaign)
-    chart = daily_bars_svg(dashboard.chart_days, title=_("Ballots per day"), axis_label=_("Day received")) \
-        if dashboard.days else ""
+    chart = svg_data_url(daily_bars_svg(dashboard.chart_days, title=_("Ballots per day"),
+                                        axis_label=_("Day received"))) if dashboard.days else ""
     return render(request, "staff/dashboard.html", {
         "campaign": campaign, "dashboard": dashboard, "chart": chart, "moves": moves.moves_available(campaign),
         "refresh_seconds": settings.MINPING_DASHBOARD_REFRESH_SECONDS,

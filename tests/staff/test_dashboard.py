@@ -1,6 +1,7 @@
 """The campaign dashboard's figures: turnout per group, district and channel, ballots per day,
 pending ballots, units below the minimum — against a campaign whose numbers are known by
 construction (tests/staff/conftest.py: `running`)."""
+import base64
 import datetime as dt
 import re
 
@@ -88,7 +89,8 @@ def test_the_dashboard_page_shows_the_figures_the_chart_and_its_table(client, st
     delegates = re.search(r'<tr data-group="delegates">(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r'<td class="num[^"]*">([^<]*)</td>', delegates) == ["10", "3", "3", "50", "6.0%"]
     assert '<strong class="pending">3</strong>' in html
-    assert html.count('class="bar"') == 3 and "<title>每日选票数</title>" in html
+    chart = base64.b64decode(re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="[^"]+"', html).group(1))
+    assert chart.decode().count('class="bar"') == 3 and "<title>每日选票数</title>" in chart.decode()
     assert f"<th scope=\"row\">{(timezone.localdate() - dt.timedelta(days=1)).isoformat()}</th><td class=\"num\">0</td>" in html
     assert 'data-refresh-seconds="60"' in html and "js/dashboard.js" in html
 
