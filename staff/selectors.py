@@ -114,11 +114,11 @@ class Dashboard:
                 for value, _ in self.channels]
 
 
-def _counts(campaign: Campaign, *fields, **filters) -> Counter:
+def _counts(campaign: Campaign, *fields) -> Counter:
     """Ballots, settled and pending, grouped by `fields` (one GROUP BY on each table)."""
     counts: Counter = Counter()
     for model in (Ballot, PendingBallot):
-        rows = (model.objects.filter(campaign=campaign, **filters).order_by().values_list(*fields)
+        rows = (model.objects.filter(campaign=campaign).order_by().values_list(*fields)
                 .annotate(n=Count("pk")))
         for *key, n in rows:
             counts[tuple(key) if len(key) > 1 else key[0]] += n

@@ -134,3 +134,12 @@ def test_control_without_the_staff_gate_an_outsider_would_see_the_dashboard(monk
     monkeypatch.setattr("staff.views.require_evaluation_staff", lambda user: None)
     client.force_login(outsider)
     assert client.get(f"/staff/campaigns/{running.slug}/").status_code == 200
+
+
+def test_a_draft_campaign_has_an_empty_dashboard_with_the_open_button(client, staff, campaign):
+    client.force_login(staff)
+    html = client.get(f"/staff/campaigns/{campaign.slug}/").content.decode()
+    assert html.count("尚无选票。") == 2   # channels and days
+    assert f'action="/staff/campaigns/{campaign.slug}/open/"' in html and "/close/" not in html
+    short = campaign_dashboard(campaign).short_units
+    assert len(short) == sum(g.units.count() for g in campaign.groups.all()) and {s.n for s in short} == {0}
