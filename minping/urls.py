@@ -26,6 +26,7 @@ urlpatterns = [
          name="api-docs"),
     path("notices/", include("publicity.urls")),
     path("jobs/", include("jobs.urls")),
+    path("staff/", include("staff.urls")),
     path("", include("surveys.urls")),
 ]
 # JSON under /api/, a short page elsewhere; 503 with Retry-After when the database is unreachable.

@@ -335,8 +335,9 @@ def _w3c(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00+08:00"
 
 
-def notice_pdf(data: NoticeData) -> bytes:
-    """Tagged PDF/A-3a with fonts embedded and subset, the results attached as results.json."""
+def notice_pdf(data: NoticeData, *, preview: bool = False) -> bytes:
+    """Tagged PDF/A-3a with fonts embedded and subset, the results attached as results.json.
+    A `preview` carries the "预览 — 未发布" watermark on every page."""
     from weasyprint import Attachment
 
     stamp = dt.datetime(data.issued_on.year, data.issued_on.month, data.issued_on.day, tzinfo=BEIJING)
@@ -344,5 +345,5 @@ def notice_pdf(data: NoticeData) -> bytes:
         string=data.results_json, name="results.json", url_fetcher=local_only_fetcher(),
         description=f"评议计算结果（第{data.run_number}次计算）", created=stamp, modified=stamp, relationship="Data",
     )
-    return render_pdf(notice_html(data), pdf_variant="pdf/a-3a", attachments=[attachment], custom_metadata=True,
+    return render_pdf(notice_html(data, preview=preview), pdf_variant="pdf/a-3a", attachments=[attachment], custom_metadata=True,
                       finisher=pdfa_finisher(stamp))

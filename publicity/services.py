@@ -52,17 +52,19 @@ def _publicity_problems(campaign: Campaign) -> tuple[list[str], ScoreRun | None]
     slug = campaign.slug
     if campaign.status in (Status.DRAFT, Status.OPEN):
         return [_("Campaign “%(slug)s” is %(status)s: close it and score it before publishing "
-                  "(manage.py campaign_status %(slug)s closed; manage.py score %(slug)s).")
+                  "(on its dashboard, or manage.py campaign_status %(slug)s closed; manage.py score %(slug)s).")
                 % {"slug": slug, "status": Status(campaign.status).label}], None
     if campaign.status in (Status.PUBLICIZED, Status.FINAL):
         return [_("The publicity notice of campaign “%(slug)s” has already been published.") % {"slug": slug}], None
     run = campaign.score_runs.order_by("-number").first()
     if run is None or campaign.status == Status.CLOSED:
-        return [_("Campaign “%(slug)s” is closed but has not been scored: run manage.py score %(slug)s.")
+        return [_("Campaign “%(slug)s” is closed but has not been scored: score it on its dashboard "
+                  "(or run manage.py score %(slug)s).")
                 % {"slug": slug}], None
     if run.provisional:
         return [_("The latest run of campaign “%(slug)s” (run %(n)d) is provisional — scored while the campaign was "
-                  "open — and can never be published: run manage.py score %(slug)s.") % {"slug": slug, "n": run.number}], None
+                  "open — and can never be published: score the closed campaign on its dashboard "
+                  "(or run manage.py score %(slug)s).") % {"slug": slug, "n": run.number}], None
     return [], run
 
 
@@ -72,8 +74,7 @@ def _final_problems(campaign: Campaign, today: dt.date) -> tuple[list[str], Scor
         return [_("The final report of campaign “%(slug)s” has already been published.") % {"slug": slug}], None
     publicity = selectors.notice_publicity(campaign)
     if campaign.status != Status.PUBLICIZED or publicity is None:
-        return [_("Campaign “%(slug)s” has no publicity notice yet: publish one first "
-                  "(manage.py publish %(slug)s --kind publicity).") % {"slug": slug}], None
+        return [_("Campaign “%(slug)s” has no publicity notice yet: publish that first.") % {"slug": slug}], None
     problems = []
     if today <= publicity.objection_deadline:
         problems.append(
@@ -128,6 +129,7 @@ def notice_render(*, campaign: Campaign, kind: str, issued_on: dt.date | None = 
                   title: str = "", body: str = "", previous_sha256: str | None = None, document_number: str = "",
                   preview: bool = True, pdf: bool = True) -> Rendered:
     """Render the notice `campaign` would get today (or on `issued_on`): a preview, nothing is written.
+    A `preview` (the default) is watermarked "预览 — 未发布"; publishing renders with preview=False.
 
     Without `document_number` it shows the 发文字号 the notice would get if published now.
     """
@@ -142,7 +144,7 @@ def notice_render(*, campaign: Campaign, kind: str, issued_on: dt.date | None = 
     data = selectors.notice_data(campaign=campaign, run=run, kind=kind, issued_on=issued_on, period=period,
                                  previous_sha256=previous_sha256, document_number=document_number, title=title,
                                  body=body)
-    return Rendered(data=data, run=run, pdf=document.notice_pdf(data) if pdf else b"")
+    return Rendered(data=data, run=run, pdf=document.notice_pdf(data, preview=preview) if pdf else b"")
 
 
 # --- Publishing --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("objections/status/", views.objection_status, name="objection-status"),
     path("objections/<slug:campaign>/", views.objection_form, name="objection"),
     path("staff/", views.staff_index, name="staff"),
+    path("staff/<slug:campaign>/<str:kind>/", views.staff_notice, name="staff-notice"),
     path("staff/<slug:campaign>/<str:kind>/preview/", views.staff_preview, name="staff-preview"),
     path("staff/<slug:campaign>/<str:kind>/preview.pdf", views.staff_preview_pdf, name="staff-preview-pdf"),
     path("staff/<slug:campaign>/<str:kind>/publish/", views.staff_publish, name="staff-publish"),

@@ -1,8 +1,8 @@
 """Public notice pages, verification, the objection form; the staff preview and publish pages.
 
 Thin: reads come from `publicity.selectors`, writes from `publicity.services`. Staff pages check
-the role themselves (anonymous → login, others → 403). Rendering a notice takes a second or two;
-publishing from the page runs it inside the request (there is no job queue yet).
+the role themselves (anonymous → login, others → 403). Publishing asks for confirmation and then
+runs as a background job (`publicity.jobs`); previews carry a "预览 — 未发布" watermark.
 """
 import hashlib
 
@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from jobs.services import job_enqueue
 from minping.lib import ratelimit
@@ -197,14 +197,73 @@ def staff_index(request):
                      "kinds": [{"kind": k, "label": label,
                                 "problems": services.publish_problems(campaign=campaign, kind=k)}
                                for k, label in Notice.Kind.choices]})
-    return render(request, "publicity/staff.html", {"rows": rows, "form": PublishForm()})
+    return render(request, "publicity/staff.html", {"rows": rows})
+
+
+def _staff_target(request, campaign: str, kind: str) -> tuple[Campaign, str]:
+    require_evaluation_staff(request.user)
+    return get_object_or_404(Campaign, slug=campaign), _kind(kind)
+
+
+def _draft(target: Campaign, kind: str, data: dict) -> services.Rendered | None:
+    """The notice as it would be published now with `data`'s title and 导语 (empty: the campaign's
+    defaults), without its PDF; None when there is nothing to show yet (not scored …)."""
+    try:
+        return services.notice_render(campaign=target, kind=kind, title=data.get("title", ""),
+                                      body=data.get("body", ""), pdf=False)
+    except services.PublishRefused:
+        return None
+
+
+@never_cache
+@login_required
+@require_safe
+def staff_notice(request, campaign: str, kind: str):
+    """One notice of one campaign: its title and 导语, pre-filled from the campaign and editable; the
+    previews; the way to publish it — or what still stands in the way (the final report waits for
+    the end of the publicity period and for every objection to be answered)."""
+    target, kind = _staff_target(request, campaign, kind)
+    draft = _draft(target, kind, request.GET)   # back from the confirmation page: the edited text
+    form = PublishForm(initial={"title": draft.data.title, "body": draft.data.body} if draft else {})
+    return render(request, "publicity/staff_notice.html", {
+        "campaign": target, "kind": kind, "kind_label": Notice.Kind(kind).label, "form": form, "draft": draft,
+        "problems": services.publish_problems(campaign=target, kind=kind),
+        "published": target.notices.filter(kind=kind).first()})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_publish(request, campaign: str, kind: str):
+    """GET: what will become public, and that it cannot be undone; POST (that page's button): publish.
+    Rendering and storing a notice takes seconds: a background job, whose page shows its progress."""
+    target, kind = _staff_target(request, campaign, kind)
+    problems = services.publish_problems(campaign=target, kind=kind)
+    if problems:
+        for reason in problems:
+            messages.error(request, reason)
+        return redirect("publicity:staff-notice", campaign=target.slug, kind=kind)
+    form = PublishForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        return render(request, "publicity/staff_notice.html", {
+            "campaign": target, "kind": kind, "kind_label": Notice.Kind(kind).label, "form": form,
+            "draft": _draft(target, kind, {}), "problems": [], "published": None}, status=400)
+    if request.method == "GET":
+        draft = _draft(target, kind, form.cleaned_data)
+        return render(request, "publicity/publish_confirm.html", {
+            "campaign": target, "kind": kind, "kind_label": Notice.Kind(kind).label, "form": form, "draft": draft,
+            "units": len(draft.run.result["units"]), "ballots": draft.data.ballot_total})
+    job = job_enqueue(handler=publish_notice, actor=request.user,
+                      params={"campaign_id": target.pk, "kind": kind, "title": form.cleaned_data["title"],
+                              "body": form.cleaned_data["body"]},
+                      title_args={"kind": Notice.Kind(kind).label, "campaign": target.title})
+    return redirect("jobs:detail", pk=job.pk)
 
 
 def _staff_render(request, campaign: str, kind: str, *, pdf: bool):
-    require_evaluation_staff(request.user)
-    target = get_object_or_404(Campaign, slug=campaign)
+    target, kind = _staff_target(request, campaign, kind)
     try:
-        return services.notice_render(campaign=target, kind=_kind(kind), title=request.GET.get("title", ""),
+        return services.notice_render(campaign=target, kind=kind, title=request.GET.get("title", ""),
                                       body=request.GET.get("body", ""), pdf=pdf)
     except services.PublishRefused as refused:
         messages.error(request, str(refused))
@@ -216,7 +275,7 @@ def _staff_render(request, campaign: str, kind: str, *, pdf: bool):
 @csp_update({"style-src": [UNSAFE_INLINE]})
 @login_required
 def staff_preview(request, campaign: str, kind: str):
-    """The notice as HTML in the browser: the same template as the PDF."""
+    """The notice as HTML in the browser: the same template as the PDF, watermarked as a preview."""
     rendered = _staff_render(request, campaign, kind, pdf=False)
     if rendered is None:
         return redirect("publicity:staff")
@@ -231,24 +290,3 @@ def staff_preview_pdf(request, campaign: str, kind: str):
     response = HttpResponse(rendered.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{campaign}-{kind}-preview.pdf"'
     return response
-
-
-@login_required
-@require_POST
-def staff_publish(request, campaign: str, kind: str):
-    """Rendering and storing a notice takes seconds: a background job, whose page follows it."""
-    require_evaluation_staff(request.user)
-    target = get_object_or_404(Campaign, slug=campaign)
-    kind = _kind(kind)
-    problems = services.publish_problems(campaign=target, kind=kind)
-    if problems:
-        for reason in problems:
-            messages.error(request, reason)
-        return redirect("publicity:staff")
-    form = PublishForm(request.POST)
-    form.is_valid()
-    job = job_enqueue(handler=publish_notice, actor=request.user,
-                      params={"campaign_id": target.pk, "kind": kind, "title": form.cleaned_data.get("title", ""),
-                              "body": form.cleaned_data.get("body", "")},
-                      title_args={"kind": Notice.Kind(kind).label, "campaign": target.title})
-    return redirect("jobs:detail", pk=job.pk)

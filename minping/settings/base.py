@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "scoring",
     "publicity",
     "jobs",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,8 @@ MINPING_OBJECTIONS_LIMIT = env_int("MINPING_OBJECTIONS_LIMIT", 5)             # 
 MINPING_OBJECTIONS_WINDOW = env_int("MINPING_OBJECTIONS_WINDOW", 3600)        # … per hour
 MINPING_VERIFY_LIMIT = env_int("MINPING_VERIFY_LIMIT", 60)                    # verification uploads per client …
 MINPING_VERIFY_WINDOW = env_int("MINPING_VERIFY_WINDOW", 3600)                # … per hour
+# The staff dashboard reloads its figures this often while JavaScript is on (seconds).
+MINPING_DASHBOARD_REFRESH_SECONDS = env_int("MINPING_DASHBOARD_REFRESH_SECONDS", 60)
 
 # --- Headers -------------------------------------------------------------------------------------
 # A strict Content-Security-Policy: scripts and styles only from our own static files (no inline

@@ -204,7 +204,9 @@ MATRIX = {
     "notices/staff/": ("L 403 403 403 200 200", "L 403 403 403 200 200"),
     "notices/staff/<slug:campaign>/<str:kind>/preview/": ("L 403 403 403 R R", "L 403 403 403 R R"),
     "notices/staff/<slug:campaign>/<str:kind>/preview.pdf": ("L 403 403 403 R R", "L 403 403 403 R R"),
-    "notices/staff/<slug:campaign>/<str:kind>/publish/": ("L 405 405 405 405 405", "L 403 403 403 R R"),
+    "notices/staff/<slug:campaign>/<str:kind>/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
+    # GET: the confirmation page (here: the notice is out already, so back to its page); POST: publish
+    "notices/staff/<slug:campaign>/<str:kind>/publish/": ("L 403 403 403 R R", "L 403 403 403 R R"),
     # Ballots: the same for everyone (the code is unknown; residents vote by invitation, not by open link)
     # (an empty POST to /b/ is a form without its code: 400 with the form again)
     "b/": ("200 200 200 200 200 200", "400 400 400 400 400 400"),
@@ -216,6 +218,14 @@ MATRIX = {
     "jobs/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
     "jobs/<uuid:pk>/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
     "jobs/<uuid:pk>/retry/": ("L 405 405 405 405 405", "L 403 403 403 R R"),
+    # The staff area: evaluation staff only. A move's confirmation page says why the published campaign
+    # cannot make it (200); its POST is refused back to the dashboard (R)
+    "staff/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
+    "staff/campaigns/<slug:slug>/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
+    "staff/campaigns/<slug:slug>/open/": ("L 403 403 403 200 200", "L 403 403 403 R R"),
+    "staff/campaigns/<slug:slug>/close/": ("L 403 403 403 200 200", "L 403 403 403 R R"),
+    "staff/campaigns/<slug:slug>/reopen/": ("L 403 403 403 200 200", "L 403 403 403 R R"),
+    "staff/campaigns/<slug:slug>/score/": ("L 403 403 403 200 200", "L 403 403 403 R R"),
     # For load balancers and monitors: no secrets, never cached
     "healthz": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
     # The receipt lives in the voter's browser (a signed cookie): without one there is none to show

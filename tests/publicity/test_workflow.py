@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from publicity import document
 from publicity.models import GENESIS_SHA256, Notice
 from publicity.services import PublishRefused, notice_publish, notice_render, objection_answer, objection_file
 from scoring.models import ScoreRun
@@ -64,10 +65,11 @@ def test_publish_stores_the_file_with_its_hash_freezes_the_run_and_moves_the_cam
         _publish_cmd(scored.slug, "publicity")
 
 
-def test_the_preview_is_the_file_that_gets_published(scored):
+def test_the_preview_is_the_file_that_gets_published_but_for_its_watermark(scored):
     preview = notice_render(campaign=scored, kind="publicity", issued_on=PUBLISHED_AT.date())
     notice = notice_publish(campaign=scored, kind="publicity", actor="tests", now=PUBLISHED_AT)
-    assert hashlib.sha256(preview.pdf).hexdigest() == notice.sha256
+    assert hashlib.sha256(preview.pdf).hexdigest() != notice.sha256   # marked "预览 — 未发布"
+    assert hashlib.sha256(document.notice_pdf(preview.data)).hexdigest() == notice.sha256
     assert notice.objection_deadline == DEADLINE and notice.working_days == 5
 
 
