@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from publicity import views as publicity_views
+
 from . import health
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
@@ -25,6 +27,7 @@ urlpatterns = [
     path("api/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
          name="api-docs"),
     path("notices/", include("publicity.urls")),
+    path("units/<str:code>/", publicity_views.unit_history, name="unit-history"),
     path("jobs/", include("jobs.urls")),
     path("", include("surveys.urls")),
 ]

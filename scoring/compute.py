@@ -320,6 +320,11 @@ def is_borderline(entry: dict) -> bool:
     return entry.get("grade_low") is not None and entry.get("grade_low") != entry.get("grade_high")
 
 
+def ranked_of_kind(result: dict, kind: str) -> int:
+    """How many units of `kind` the run ranked (those a rank is "out of")."""
+    return sum(1 for e in result["units"] if e["kind"] == kind and not e["suppressed"] and e["rank"] is not None)
+
+
 def _published_grade(entry: dict, bands, *, graded: bool) -> dict:
     """The printed score and interval, the grade of the printed score, and the grades of the printed
     interval's ends: a unit whose interval crosses a band boundary is borderline (临界)."""

@@ -177,3 +177,15 @@ def unit_previous_score(*, campaign: Campaign, unit: Unit) -> tuple[Campaign, Un
                                         run__campaign__year__lt=campaign.year)
                .select_related("run__campaign").order_by("-run__campaign__year", "-run__number").first())
     return (earlier.run.campaign, earlier) if earlier else None
+
+
+def unit_entries_for_contacts(*, unit: Unit) -> list[tuple[Campaign, ScoreRun, dict]]:
+    """The unit's entry in each campaign's run its contacts may see (`run_for_contacts`), oldest
+    campaign first: the trend on the contact's page."""
+    out = []
+    for campaign in campaigns_for_contact([unit.id]).order_by("year", "slug"):
+        run = run_for_contacts(campaign=campaign)
+        entry = next((u for u in run.result["units"] if u["code"] == unit.code), None) if run else None
+        if entry is not None:
+            out.append((campaign, run, entry))
+    return out
