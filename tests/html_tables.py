@@ -1,0 +1,42 @@
+"""Tables of an HTML page as text, read with the standard library's parser (as a reader sees them)."""
+from html.parser import HTMLParser
+
+
+class _Tables(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables: list[dict] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self.tables.append({"class": attrs.get("class") or "", "caption": "", "rows": [],
+                                "attrs": attrs, "row_attrs": []})
+        elif tag == "caption" and self.tables:
+            self._cell = []
+        elif tag == "tr" and self.tables:
+            self.tables[-1]["rows"].append([])
+            self.tables[-1]["row_attrs"].append(attrs)
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "caption" and self._cell is not None:
+            self.tables[-1]["caption"] = " ".join("".join(self._cell).split())
+            self._cell = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self.tables[-1]["rows"][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(html: str, css_class: str = "") -> list[dict]:
+    """Each table (optionally only those whose class contains `css_class`): its caption, its rows as
+    lists of cell texts (the header row first), and each row's attributes."""
+    parser = _Tables()
+    parser.feed(html)
+    return [t for t in parser.tables if css_class in t["class"].split()]
