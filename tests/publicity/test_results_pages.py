@@ -8,13 +8,10 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
 from publicity.services import notice_publish
-from scoring.services import score_run_create
-from surveys.models import Campaign, Unit
-from surveys.services import campaign_set_status
+from surveys.models import Unit
 from tests.html_tables import html_tables
-from tests.scoring.factories import scored_campaign_data
 
-from .factories import PUBLISHED_AT, scored_campaign
+from .factories import PUBLISHED_AT, scored_campaign, scored_campaign_rating
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -149,36 +146,25 @@ def test_the_page_in_english(client, published, results_url):
 
 # --- A unit's public page ------------------------------------------------------------------------
 
-def _scored_with_office(seed: int, year: int, code: str):
-    """A scored campaign whose first street office carries `code` (each factory campaign makes new
-    units; a unit is known across campaigns by its code)."""
-    campaign = scored_campaign_data(seed)
-    Campaign.objects.filter(pk=campaign.pk).update(year=year)
-    office = Unit.objects.filter(kind=Unit.Kind.STREET_OFFICE, evaluator_groups__campaign=campaign).order_by("code")[0]
-    Unit.objects.filter(code=code).update(code=f"{code}-before-{campaign.pk}")
-    Unit.objects.filter(pk=office.pk).update(code=code)
-    campaign.refresh_from_db()
-    campaign_set_status(campaign=campaign, status=Campaign.Status.CLOSED, actor="tests")
-    score_run_create(campaign=campaign, actor="tests")
-    return campaign
-
-
 def test_a_units_page_shows_its_published_result_in_each_campaign_and_a_trend(client, db):
-    first = _scored_with_office(1, 2025, "SO-1")
+    first = scored_campaign(seed=1)
     notice_publish(campaign=first, kind="publicity", actor="tests", now=PUBLISHED_AT)
-    second = _scored_with_office(2, 2026, "SO-1")
+    unit = Unit.objects.filter(kind=Unit.Kind.STREET_OFFICE).order_by("code")[0]
+    second = scored_campaign_rating(unit, seed=2, year=first.year + 1)
     notice_publish(campaign=second, kind="publicity", actor="tests", now=PUBLISHED_AT)
-    _scored_with_office(3, 2027, "SO-1")            # scored, never published: not shown
-    html = client.get("/units/SO-1/").content.decode()
+    scored_campaign_rating(unit, seed=3, year=first.year + 2)        # scored, never published: not shown
+    html = client.get(f"/units/{unit.code}/").content.decode()
     rows = html_tables(html, "history")[0]["rows"][1:]
-    published = [(c, next(u for u in c.score_runs.get().result["units"] if u["code"] == "SO-1"))
+    published = [(c, next(u for u in c.score_runs.get().result["units"] if u["code"] == unit.code))
                  for c in (first, second)]
     assert [r[0] for r in rows] == [c.title for c, _ in published]
-    for row, (_, entry) in zip(rows, published, strict=True):
+    for row, (campaign, entry) in zip(rows, published, strict=True):
         shown = entry["published"]
+        ranked = sum(1 for u in campaign.score_runs.get().result["units"]
+                     if u["kind"] == "street_office" and not u["suppressed"])
         assert row[1] == f"{shown['score']:.1f}"
         assert row[2] == f"{shown['ci_low']:.1f}–{shown['ci_high']:.1f}（95%）"
-        assert row[3] == f"第{entry['rank']}名（共2个）" and row[4] == f"{entry['rank_low']}–{entry['rank_high']}"
+        assert row[3] == f"第{entry['rank']}名（共{ranked}个）" and row[4] == f"{entry['rank_low']}–{entry['rank_high']}"
         assert row[6] == str(entry["n"])
     markers = _svgs(html)[0].findall(f"{SVG}circle[@class='marker']")
     assert [float(m.get("data-estimate")) for m in markers] == [e["published"]["score"] for _, e in published]
