@@ -1,5 +1,10 @@
-"""Tables of an HTML page as text, read with the standard library's parser (as a reader sees them)."""
+"""Tables and charts of an HTML page, read with the standard library (as a reader sees them)."""
+import base64
+import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+
+SVG_IMAGE = re.compile(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)"')
 
 
 class _Tables(HTMLParser):
@@ -40,3 +45,8 @@ def html_tables(html: str, css_class: str = "") -> list[dict]:
     parser = _Tables()
     parser.feed(html)
     return [t for t in parser.tables if css_class in t["class"].split()]
+
+
+def html_svg_images(html: str) -> list[ET.Element]:
+    """The server-drawn charts shown as SVG images (each with its alt text), parsed."""
+    return [ET.fromstring(base64.b64decode(data)) for data, _alt in SVG_IMAGE.findall(html)]

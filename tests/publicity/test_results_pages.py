@@ -1,7 +1,6 @@
 """The public results pages: a published notice's results in HTML (the same figures as its PDF),
 filtered and sorted by links and a GET form; a unit's published history across campaigns."""
 import io
-import xml.etree.ElementTree as ET
 
 import pytest
 from django.core.files.storage import default_storage
@@ -9,7 +8,7 @@ from pypdf import PdfReader
 
 from publicity.services import notice_publish
 from surveys.models import Unit
-from tests.html_tables import html_tables
+from tests.html_tables import html_svg_images, html_tables
 
 from .factories import PUBLISHED_AT, scored_campaign, scored_campaign_rating
 
@@ -31,15 +30,6 @@ def _unit_rows(html: str) -> list[list[str]]:
     """The units' rows of every kind's table (not the header, not a "no unit matches" line)."""
     return [row for table in html_tables(html, "sortable")
             for row, attrs in zip(table["rows"], table["row_attrs"], strict=True) if "data-code" in attrs]
-
-
-def _svgs(html: str) -> list[ET.Element]:
-    out, start = [], html.find("<svg")
-    while start != -1:
-        end = html.index("</svg>", start) + 6
-        out.append(ET.fromstring(html[start:end]))
-        start = html.find("<svg", end)
-    return out
 
 
 def test_every_ranked_units_figures_equal_those_printed_in_the_pdf(client, published, results_url):
@@ -84,7 +74,7 @@ def test_tables_are_accessible_caption_scopes_and_the_interval_spelled_out(clien
 def test_each_kinds_forest_plot_shows_its_ranked_units_by_score(client, published, results_url):
     html = client.get(results_url).content.decode()
     result = published.run.result
-    plots = _svgs(html)
+    plots = html_svg_images(html)
     kinds = [k for k in ("street_office", "city_organ")]
     assert len(plots) == len(kinds)
     for svg, kind in zip(plots, kinds, strict=True):
@@ -97,7 +87,7 @@ def test_filter_by_kind_shows_only_that_kind(client, published, results_url):
     html = client.get(results_url + "?kind=city_organ").content.decode()
     organs = {u["name"] for u in published.run.result["units"] if u["kind"] == "city_organ"}
     assert {r[2] for r in _unit_rows(html)} == organs
-    assert len(_svgs(html)) == 1
+    assert len(html_svg_images(html)) == 1
 
 
 def test_filter_by_district_shows_only_its_units(client, published, results_url):
@@ -166,7 +156,7 @@ def test_a_units_page_shows_its_published_result_in_each_campaign_and_a_trend(cl
         assert row[2] == f"{shown['ci_low']:.1f}–{shown['ci_high']:.1f}（95%）"
         assert row[3] == f"第{entry['rank']}名（共{ranked}个）" and row[4] == f"{entry['rank_low']}–{entry['rank_high']}"
         assert row[6] == str(entry["n"])
-    markers = _svgs(html)[0].findall(f"{SVG}circle[@class='marker']")
+    markers = html_svg_images(html)[0].findall(f"{SVG}circle[@class='marker']")
     assert [float(m.get("data-estimate")) for m in markers] == [e["published"]["score"] for _, e in published]
     assert published[0][1]["published"]["score"] != published[1][1]["published"]["score"]   # two distinct points
 

@@ -10,7 +10,7 @@ from scoring.services import score_run_create
 from scoring.stats import suppress_cells
 from surveys.models import Answer, Campaign, Unit, UnitContact
 from surveys.services import campaign_set_status
-from tests.html_tables import html_tables
+from tests.html_tables import html_svg_images, html_tables
 from tests.publicity.factories import scored_campaign, scored_campaign_rating
 
 
@@ -129,4 +129,5 @@ def test_the_trend_lists_the_campaigns_the_contact_may_see(client, contact, db):
     scores = [next(u for u in c.score_runs.get().result["units"] if u["code"] == unit.code)["published"]["score"]
               for c in (first, second)]
     assert [row[1] for row in trend] == [f"{s:.1f}" for s in scores]
-    assert body.count('class="marker"') == 2
+    markers = html_svg_images(body)[0].findall("{http://www.w3.org/2000/svg}circle[@class='marker']")
+    assert [float(m.get("data-estimate")) for m in markers] == scores
