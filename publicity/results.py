@@ -19,8 +19,6 @@ from surveys.models import Campaign, Region, Unit
 from . import document
 from .models import Notice, Objection
 
-SORTS = ("score", "name")
-
 
 @dataclass(frozen=True)
 class UnitRow:
@@ -35,7 +33,6 @@ class UnitRow:
     rank: int | None = None
     rank_low: int | None = None
     rank_high: int | None = None
-    ranked_of: int = 0       # ranked units of its kind
     score: str = ""
     ci_low: str = ""
     ci_high: str = ""
@@ -50,8 +47,7 @@ class KindResults:
     label: str
     rows: list[UnitRow]
     svg: str = ""
-    ranked: int = 0
-    units: int = 0        # before filtering
+    ranked: int = 0       # ranked units of this kind in the notice (ranks are "out of" these)
 
 
 @dataclass
@@ -79,9 +75,9 @@ def unit_districts(codes) -> dict[str, Region | None]:
     return {code: _district(regions.get(region_id), regions) for code, region_id in units}
 
 
-def unit_row(entry: dict, *, district: str = "", ranked_of: int = 0) -> UnitRow:
+def unit_row(entry: dict, *, district: str = "") -> UnitRow:
     base = {"code": entry["code"], "name": entry["name"], "kind": entry["kind"], "district": district,
-            "n": entry["n"], "ranked_of": ranked_of}
+            "n": entry["n"]}
     if entry["suppressed"] or entry["rank"] is None:
         return UnitRow(suppressed=True, **base)
     shown = entry["published"]   # rounded as the grade was decided, as the PDF prints it
@@ -111,19 +107,17 @@ def notice_results(notice: Notice, *, kind: str = "", district: str = "", sort: 
     result = notice.run.result
     entries = {e["code"]: e for e in result["units"]}
     districts = unit_districts(entries)
-    ranked_of = {k: ranked_of_kind(result, k) for k in {e["kind"] for e in entries.values()}}
     by_kind: dict[str, list[UnitRow]] = {}
     for e in entries.values():
         region = districts.get(e["code"])
-        by_kind.setdefault(e["kind"], []).append(
-            unit_row(e, district=region.name if region else "", ranked_of=ranked_of[e["kind"]]))
+        by_kind.setdefault(e["kind"], []).append(unit_row(e, district=region.name if region else ""))
     sections = []
     for k in _kind_order(by_kind):
         if kind and k != kind:
             continue
         rows = [r for r in by_kind[k] if not district or (districts.get(r.code) and districts[r.code].code == district)]
-        section = KindResults(kind=k, label=_kind_label(k), rows=_sorted(rows, sort), units=len(by_kind[k]),
-                              ranked=ranked_of[k])
+        section = KindResults(kind=k, label=_kind_label(k), rows=_sorted(rows, sort),
+                              ranked=ranked_of_kind(result, k))
         forest = [ForestRow(r.name, r.estimate, entries[r.code]["ci_low"], entries[r.code]["ci_high"], r.rank_low,
                             r.rank_high) for r in section.rows if not r.suppressed]
         if forest:
