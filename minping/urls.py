@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from publicity import views as publicity_views
+
 from . import health, home
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
@@ -25,6 +27,7 @@ urlpatterns = [
     path("api/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
          name="api-docs"),
     path("notices/", include("publicity.urls")),
+    path("units/<str:code>/", publicity_views.unit_history, name="unit-history"),
     path("jobs/", include("jobs.urls")),
     path("staff/", include("staff.urls")),
     path("", include("surveys.urls")),

@@ -45,3 +45,17 @@ class VerifyForm(forms.Form):
 class PublishForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=300)
     body = forms.CharField(label=_("Opening text"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ResultsFilterForm(forms.Form):
+    """The results page's filter and order (a GET form: it works without script)."""
+
+    kind = forms.ChoiceField(label=_("Unit kind"), required=False)
+    district = forms.ChoiceField(label=_("District"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), required=False,
+                             choices=[("score", _("by score")), ("name", _("by name"))])
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], districts: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("All kinds"))] + kinds
+        self.fields["district"].choices = [("", _("All districts"))] + districts

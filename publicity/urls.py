@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.notice_list, name="list"),
     path("<int:pk>/", views.notice_detail, name="detail"),
     path("<int:pk>/pdf", views.notice_pdf, name="pdf"),
+    path("<int:pk>/results/", views.notice_results, name="results"),
     path("<int:pk>/timestamp.tsr", views.notice_timestamp, name="timestamp"),
     path("chain.jsonl", views.chain_file, name="chain"),
     path("chain.jsonl.p7s", views.chain_signature, name="chain-signature"),

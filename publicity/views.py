@@ -23,8 +23,8 @@ from minping.lib import ratelimit
 from surveys.models import Campaign, Unit
 from surveys.roles import require_evaluation_staff
 
-from . import anchoring, document, selectors, services, signing
-from .forms import ObjectionForm, PublishForm, VerifyForm
+from . import anchoring, document, results, selectors, services, signing
+from .forms import ObjectionForm, PublishForm, ResultsFilterForm, VerifyForm
 from .jobs import publish_notice
 from .models import Notice
 
@@ -42,6 +42,41 @@ def notice_detail(request, pk: int):
                "problems": selectors.notice_problems(notice),
                "timestamped": selectors.notice_timestamp(notice) is not None}
     return render(request, "publicity/detail.html", context)
+
+
+@require_safe
+def notice_results(request, pk: int):
+    """The published notice's results as an HTML page (the PDF stays the official record)."""
+    notice = get_object_or_404(Notice.objects.select_related("campaign", "run"), pk=pk)
+    choices = results.notice_result_choices(notice)
+    form = ResultsFilterForm(request.GET or None, kinds=choices.kinds, districts=choices.districts)
+    if form.is_bound and not form.is_valid():
+        return render(request, "publicity/results.html", {"notice": notice, "form": form}, status=400)
+    wanted = form.cleaned_data if form.is_bound else {}
+    sort = wanted.get("sort") or "score"
+    context = {"notice": notice, "form": form, "sort": sort, "sort_links": _sort_links(request),
+               "results": results.notice_results(notice, kind=wanted.get("kind", ""),
+                                                 district=wanted.get("district", ""), sort=sort)}
+    return render(request, "publicity/results.html", context)
+
+
+def _sort_links(request) -> list[tuple[str, str, str]]:
+    """(key, label, address) of each order, keeping the filter chosen."""
+    links = []
+    for key, label in ResultsFilterForm.base_fields["sort"].choices:
+        query = request.GET.copy()
+        query["sort"] = key
+        links.append((key, label, "?" + query.urlencode()))
+    return links
+
+
+@require_safe
+def unit_history(request, code: str):
+    """A unit's published results across campaigns."""
+    unit = get_object_or_404(Unit, code=code)
+    history = results.unit_history(unit)
+    return render(request, "publicity/unit.html", {"unit": unit, "history": history,
+                                                   "svg": results.unit_history_svg(history, unit)})
 
 
 # --- The record outside the database: anyone may fetch, mirror and check these --------------------
@@ -252,7 +287,7 @@ def staff_publish(request, campaign: str, kind: str):
         draft = _draft(target, kind, form.cleaned_data)
         return render(request, "publicity/publish_confirm.html", {
             "campaign": target, "kind": kind, "kind_label": Notice.Kind(kind).label, "form": form, "draft": draft,
-            "units": len(draft.run.result["units"]), "ballots": draft.data.ballot_total})
+            "units": len(draft.run.outcome.units), "ballots": draft.data.ballot_total})
     job = job_enqueue(handler=publish_notice, actor=request.user,
                       params={"campaign_id": target.pk, "kind": kind, "title": form.cleaned_data["title"],
                               "body": form.cleaned_data["body"]},

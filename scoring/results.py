@@ -178,5 +178,9 @@ class RunResult(_JsonRecord):
             by_kind.setdefault(unit.kind, []).append(unit)
         return sorted(by_kind.items(), key=lambda item: (kind_position(item[0]), item[0]))
 
+    def ranked_of(self, kind: str) -> int:
+        """How many units of `kind` the run ranked (those a rank is "out of")."""
+        return sum(1 for u in self.units if u.kind == kind and u.ranked)
+
     def unit(self, code: str) -> UnitResult | None:
         return next((u for u in self.units if u.code == code), None)

@@ -16,6 +16,7 @@ from surveys.models import Answer, Ballot, BallotUnitScore, Campaign, Question, 
 from surveys.roles import is_evaluation_staff
 
 from .models import ScoreRun, UnitScore
+from .results import UnitResult
 
 # PostgreSQL adds up in parallel workers, in no fixed order; float sums would then differ in the
 # last bits from run to run, and so would the input digest. Scores (0–100) are summed instead as
@@ -173,3 +174,15 @@ def unit_previous_score(*, campaign: Campaign, unit: Unit) -> tuple[Campaign, Un
                                         run__campaign__year__lt=campaign.year)
                .select_related("run__campaign").order_by("-run__campaign__year", "-run__number").first())
     return (earlier.run.campaign, earlier) if earlier else None
+
+
+def unit_entries_for_contacts(*, unit: Unit) -> list[tuple[Campaign, ScoreRun, UnitResult]]:
+    """The unit's entry in each campaign's run its contacts may see (`run_for_contacts`), oldest
+    campaign first: the trend on the contact's page."""
+    out = []
+    for campaign in campaigns_for_contact([unit.id]).order_by("year", "slug"):
+        run = run_for_contacts(campaign=campaign)
+        entry = run.outcome.unit(unit.code) if run else None
+        if entry is not None:
+            out.append((campaign, run, entry))
+    return out

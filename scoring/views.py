@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from .forest import ForestRow, forest_svg
 from .jobs import score_campaign
 from .results import GroupScore, UnitResult
 from .stats import suppress_cells, trend_test
+from .trend_chart import entry_points, trend_svg
 
 
 @login_required
@@ -99,12 +101,19 @@ def unit_results(request, slug, code):
         raise Http404
     previous = selectors.unit_previous_score(campaign=campaign, unit=unit)
     names = dict(campaign.groups.values_list("key", "name"))
-    groups = _group_rows(entry, names, run.parameters.get("min_ballots", campaign.min_ballots)) if entry else []
+    minimum = run.parameters.get("min_ballots", campaign.min_ballots) if run else campaign.min_ballots
+    history = _history(unit)
     context = {
-        "campaign": campaign, "unit": unit, "run": run, "entry": entry, "staff": staff, "groups": groups,
-        "dimensions": selectors.unit_dimension_means(campaign=campaign, unit=unit) if run else [],
+        "campaign": campaign, "unit": unit, "run": run, "entry": entry, "staff": staff, "minimum": minimum,
+        "groups": _group_rows(entry, names, minimum) if entry else [],
+        "level": round(100 * run.outcome.level) if run else None,
+        "dimensions": _dimension_rows(campaign, unit, minimum) if run else [],
         "comments": selectors.unit_comments(campaign=campaign, unit=unit) if run else [],
         "previous": _trend(entry, previous, run.outcome.level) if run else None,
+        "history": history,
+        "history_svg": trend_svg(entry_points([(str(h["campaign"].year), h["entry"]) for h in history]),
+                                 title=_("%(unit)s: scores by campaign") % {"unit": unit.name},
+                                 axis_label=_("Score (0–100), with its confidence interval")),
     }
     return render(request, "scoring/unit.html", context)
 
@@ -119,11 +128,30 @@ class GroupRow:
 
 
 def _group_rows(entry: UnitResult, names: dict, minimum: int) -> list[GroupRow]:
-    """The unit's groups, a group with too few ballots hidden — and, as the page shows the unit's
-    total, the smallest other group too, so that the total does not give the hidden one away."""
+    """The unit's groups, a group with too few ballots hidden (primary suppression) — and, as the
+    page shows the unit's total and composite score, the smallest other group too (secondary), so
+    that neither the total minus the shown counts nor the composite minus the shown scores give the
+    hidden one away."""
     hidden = suppress_cells([[g.n for g in entry.groups]], minimum, totals_shown=True)[0]
     return [GroupRow(group=g, name=names.get(g.key, g.key), hidden=bool(h))
             for g, h in zip(entry.groups, hidden, strict=True)]
+
+
+def _dimension_rows(campaign, unit, minimum: int) -> list[dict]:
+    """Dimension means, one with fewer answers than the minimum hidden. Each question's answers are
+    a separate count (not parts of one total the page shows), so hiding one reveals nothing about
+    another: primary suppression suffices here."""
+    rows = selectors.unit_dimension_means(campaign=campaign, unit=unit)
+    hidden = suppress_cells([[d["n"] for d in rows]], minimum, totals_shown=False)[0] if rows else []
+    return [{**d, "hidden": bool(h)} for d, h in zip(rows, hidden, strict=True)]
+
+
+def _history(unit) -> list[dict]:
+    """The unit's results in every campaign its contacts may see, oldest first (the trend)."""
+    return [{"campaign": campaign, "entry": entry, "level": round(100 * run.outcome.level),
+             "ranked_of": run.outcome.ranked_of(entry.kind),
+             "href": reverse("scoring:unit", args=[campaign.slug, unit.code])}
+            for campaign, run, entry in selectors.unit_entries_for_contacts(unit=unit)]
 
 
 def _trend(entry: UnitResult | None, previous, level: float) -> dict | None:

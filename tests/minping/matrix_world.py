@@ -61,7 +61,7 @@ class World:
             "<int:pk>": str(self.notice.pk if route.startswith("notices/") else self.campaign.pk),
             "<id>": str(self.users["staff"].pk),
             "<slug:slug>": self.campaign.slug, "<slug:campaign>": self.campaign.slug,
-            "<str:code>": self.unit.code if route.startswith("results/") else self.code,
+            "<str:code>": self.unit.code if route.startswith(("results/", "units/")) else self.code,
             "<str:kind>": "publicity", "<slug:group>": "residents",
             "<uuid:pk>": str(self.job.pk),
         }

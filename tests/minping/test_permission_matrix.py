@@ -191,6 +191,9 @@ MATRIX = {
     "notices/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
     "notices/<int:pk>/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
     "notices/<int:pk>/pdf": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
+    # Published results in HTML (issue 13 item 5): a notice's tables and a unit's history, for everyone
+    "notices/<int:pk>/results/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "units/<str:code>/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
     "notices/verify/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
     "notices/objections/status/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),
     "notices/objections/<slug:campaign>/": ("200 200 200 200 200 200", "200 200 200 200 200 200"),

@@ -2,10 +2,12 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.db import connection
 
 from scoring.services import score_run_create
-from surveys.models import Campaign
+from surveys.ballots import AnswerIn, BallotBatch, ballot_sheet, validate_answers
+from surveys.models import Campaign, Unit
 from surveys.services import campaign_set_status
 from tests.record import append_only_triggers_off
 from tests.scoring.factories import scored_campaign_data
@@ -27,6 +29,27 @@ def scored_campaign(seed: int = 1, **fields) -> Campaign:
     campaign_set_status(campaign=campaign, status=Campaign.Status.CLOSED, actor="tests")
     score_run_create(campaign=campaign, actor="tests")
     campaign.refresh_from_db()
+    return campaign
+
+
+def scored_campaign_rating(unit: Unit, *, seed: int, year: int, ballots: int = 30) -> Campaign:
+    """A scored campaign of `year` whose residents also rate `unit` (a unit of an earlier campaign:
+    each factory campaign makes its own), with `ballots` more real ballots for it."""
+    campaign = scored_campaign_data(seed)
+    Campaign.objects.filter(pk=campaign.pk).update(year=year)
+    campaign.refresh_from_db()
+    residents = campaign.groups.get(key="residents")
+    residents.units.add(unit)
+    sheet = ballot_sheet(residents)
+    rng = np.random.default_rng(seed)
+    batch = BallotBatch(sheet)
+    for i in range(ballots):
+        answers = [AnswerIn("district", None, "D1"), AnswerIn("age", None, "35-59"),
+                   AnswerIn("sex", None, "MF"[i % 2]), AnswerIn("overall", unit.code, "543"[rng.integers(0, 3)])]
+        batch.add(validate_answers(sheet, answers), channel="online", received_on=dt.date(2026, 3, 1))
+    batch.write()
+    campaign_set_status(campaign=campaign, status=Campaign.Status.CLOSED, actor="tests")
+    score_run_create(campaign=campaign, actor="tests")
     return campaign
 
 
