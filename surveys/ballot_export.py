@@ -36,7 +36,7 @@ def ballot_rows(group: EvaluatorGroup, *, with_comments: bool) -> Iterator[list]
     position = {key: i for i, key in enumerate(header)}
     yield header
     ballots = Ballot.objects.filter(group=group).order_by("id").values_list("id", "channel", "received_on")
-    answers = (Answer.objects.filter(ballot__group=group).order_by("ballot_id")
+    answers = (Answer.objects.filter(ballot__group=group, commitment__isnull=True).order_by("ballot_id")
                .values_list("ballot_id", "question__key", "unit__code", "option__value", "option__score", "number",
                             "text", "choices"))
     scores = (BallotUnitScore.objects.filter(group=group).order_by("ballot_id")

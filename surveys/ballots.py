@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from .bulk import insert_parts, insert_rows
 from .codes import InvalidCode, hash_code, normalize_code
+from .commitments import grade_scale, sheet_commitments, split_answers
 from .models import (
     Answer,
     Ballot,
@@ -119,6 +120,7 @@ class BallotSheet:
     places: dict[str, Place] = field(default_factory=dict)   # community code → place ("residence" groups)
     residence: Place | None = None                            # set on a sheet narrowed by `for_residence`
     group_units: dict[str, Unit] | None = None                # all the group's units when narrowed
+    commitments: dict = field(default_factory=dict)           # unit code → approved commitments (surveys.commitments)
 
     def __post_init__(self):
         self.by_key = {q.key: q for q in self.questions}
@@ -138,6 +140,7 @@ class BallotSheet:
         self.slots = {(q.key, u.code): (q, u.id) for q in self.unit_questions for u in self.units}
         self.slots.update({(q.key, None): (q, None) for q in self.profile_questions})
         self.design_keys = self.group.design_keys()  # frozen with the group once the campaign opens
+        self.commitment_scale = grade_scale(self.questions)   # the options a commitment is rated with
         self.implied = self._implied_profile()
         self._narrowed: dict[str, BallotSheet] = {}
 
@@ -162,7 +165,7 @@ class BallotSheet:
             self._narrowed[code] = BallotSheet(
                 campaign=self.campaign, group=self.group, questions=self.questions,
                 units=[u for u in self.units if u.code in scoped], options=self.options,
-                places=self.places, residence=place, group_units=self.units_by_code)
+                places=self.places, residence=place, group_units=self.units_by_code, commitments=self.commitments)
         return self._narrowed[code]
 
     def _implied_profile(self) -> dict[str, Option]:
@@ -187,7 +190,7 @@ def ballot_sheet(group: EvaluatorGroup) -> BallotSheet:
     options = {q.key: {o.value: o for o in q.options.all()} for q in questions}
     places = residence_places(units) if group.unit_scope == EvaluatorGroup.UnitScope.RESIDENCE else {}
     return BallotSheet(campaign=group.campaign, group=group, questions=questions, units=units, options=options,
-                       places=places)
+                       places=places, commitments=sheet_commitments(group))
 
 
 def sheet_for_residence(sheet: BallotSheet, residence) -> BallotSheet:
@@ -467,7 +470,7 @@ class CleanBallot(NamedTuple):
     profile: dict
 
 
-PACKED_DEFAULTS = (None, "", None)   # number, text, choices: question, unit and option are always there
+PACKED_DEFAULTS = (None, "", None, None)   # number, text, choices, commitment: question, unit, option always there
 
 
 def packed_text(answers: list[list]) -> str:
@@ -476,7 +479,8 @@ def packed_text(answers: list[list]) -> str:
 
 
 def unpacked(answer: list) -> tuple:
-    """A packed answer with its left-out trailing fields: (question, unit, option, number, text, choices)."""
+    """A packed answer with its left-out trailing fields: (question, unit, option, number, text, choices,
+    commitment)."""
     return (*answer, *PACKED_DEFAULTS[len(answer) - 3:])
 
 
@@ -494,7 +498,7 @@ def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot
     if sheet.needs_residence:
         raise BallotInvalid([BallotError(RESIDENCE, None, _("Say where you live first: the ballot shows the "
                                                             "units there."))])
-    errors: list[BallotError] = []
+    answers, commitment_answers, errors = split_answers(sheet, answers)   # 兑现情况: surveys.commitments
     packed: list[list] = []
     profile: dict[str, str] = {}
     seen: set[tuple[str, str | None]] = set()
@@ -539,7 +543,7 @@ def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot
     errors += _missing_required(sheet, given, dont_know)
     if errors:
         raise BallotInvalid(errors)
-    return CleanBallot(packed, profile)
+    return CleanBallot(packed + commitment_answers, profile)
 
 
 def _misplaced(sheet: BallotSheet, answer: AnswerIn) -> str:
@@ -778,8 +782,8 @@ class BallotBatch:
     def write(self) -> None:
         """Insert what was collected (caller's transaction) and start empty again."""
         insert_rows(Ballot, BALLOT_COLUMNS, self.ballots)
-        insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices"),
-                    self.answers)
+        insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices",
+                             "commitment_id"), self.answers)
         ids = cell_ids(self.sheet.group.id, {row[-1] for row in self.scores})
         insert_rows(BallotUnitScore, SCORE_COLUMNS, [(*row[:-1], ids[row[-1]]) for row in self.scores])
         self.ballots, self.answers, self.scores = [], [], []
@@ -788,9 +792,9 @@ class BallotBatch:
 def _unit_scores(ballot_id, sheet: BallotSheet, answers: list[tuple], cell: str):
     """(ballot, group, unit, score, cell key) rows: the weighted mean of the ballot's scored answers per unit."""
     pairs: dict[int, list[tuple[float, float]]] = {}
-    for question_id, unit_id, option_id, number, _text, _choices in answers:
+    for question_id, unit_id, option_id, number, _text, _choices, commitment_id in answers:
         question = sheet.by_id[question_id]
-        if unit_id is None or not question.is_scored:
+        if unit_id is None or not question.is_scored or commitment_id is not None:   # 兑现情况: not in the score
             continue
         if question.kind == Question.Kind.GRADE:
             score = sheet.option_scores.get(option_id)
