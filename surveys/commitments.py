@@ -331,3 +331,11 @@ def split_answers(sheet, answers: list) -> tuple[list, list[list], list]:
 
 def _short(text: str, length: int = 20) -> str:
     return text if len(text) <= length else f"{text[:length]}…"
+
+
+def ballot_payload_commitments(sheet) -> list[dict]:
+    """The ballot API's "commitments": what to answer, under which key, on which scale."""
+    scale = sheet.commitment_scale
+    return [{"key": answer_key(c), "id": c.pk, "unit": c.unit.code, "text": c.text, "target": c.target,
+             "due_on": c.due_on.isoformat() if c.due_on else None, "scale": scale.key}
+            for c in commitments_on_sheet(sheet)]
