@@ -217,3 +217,24 @@ def test_an_api_ballot_shows_the_commitments_and_a_bad_answer_gets_a_400_naming_
     assert client.post(f"/api/v1/ballots/{code}/", {"answers": good}, content_type="application/json").status_code == 201
     ballots_settle(min_batch=1)
     assert Answer.objects.get(commitment=open_with_commitment).option.score is None   # 不了解: stored, not a vote
+
+
+def test_the_ballot_page_asks_about_each_commitment_and_stores_the_answer_without_javascript(
+        client, campaign, office, open_with_commitment):
+    from surveys.models import PendingBallot
+    from surveys.services import invitations_issue
+
+    code, = invitations_issue(group=campaign.groups.get(key="residents"), count=1, actor="tests")
+    page = client.get(f"/b/{code}/").content.decode()
+    field = f'name="c:{open_with_commitment.pk}"'
+    assert open_with_commitment.text in page and page.count(field) == 6   # five grades and 不了解
+    form = {f"u:{office.code}:overall": "4", "q:district": "D1", "q:age": "60+", "q:sex": "F",
+            f"c:{open_with_commitment.pk}": "9"}
+    refused = client.post(f"/b/{code}/", {**form, "step": "review"})
+    assert refused.status_code == 400 and "营业执照" in refused.content.decode() and not PendingBallot.objects.exists()
+    form[f"c:{open_with_commitment.pk}"] = "2"
+    review = client.post(f"/b/{code}/", {**form, "step": "review"})
+    token = review.context["token"]
+    assert client.post(f"/b/{code}/", {"token": token, "step": "confirm"}).status_code in (302, 303)
+    ballots_settle(min_batch=1)
+    assert Answer.objects.get(commitment=open_with_commitment).option.value == "2"
