@@ -3,6 +3,7 @@ that every change is audited, and that the ballot asks and stores 兑现情况 o
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from surveys.ballots import AnswerIn, BallotBatch, BallotInvalid, ballot_sheet, ballots_settle, validate_answers
 from surveys.commitments import (
@@ -20,6 +21,13 @@ from surveys.roles import EVALUATION_STAFF
 from surveys.services import campaign_set_status
 
 from ..factories import CampaignFactory, UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages matched below are the English ones (the services answer in the active language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -238,3 +246,9 @@ def test_the_ballot_page_asks_about_each_commitment_and_stores_the_answer_withou
     assert client.post(f"/b/{code}/", {"token": token, "step": "confirm"}).status_code in (302, 303)
     ballots_settle(min_batch=1)
     assert Answer.objects.get(commitment=open_with_commitment).option.value == "2"
+
+
+def test_a_refusal_answers_in_chinese_by_default(campaign, office):
+    campaign_set_status(campaign=campaign, status=Campaign.Status.OPEN, actor="tests")
+    with translation.override("zh-hans"), pytest.raises(CommitmentRefused, match="已冻结"):
+        commitment_create(campaign=campaign, unit=office, text="承诺", actor="tests")
