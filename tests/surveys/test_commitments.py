@@ -252,3 +252,41 @@ def test_a_refusal_answers_in_chinese_by_default(campaign, office):
     campaign_set_status(campaign=campaign, status=Campaign.Status.OPEN, actor="tests")
     with translation.override("zh-hans"), pytest.raises(CommitmentRefused, match="已冻结"):
         commitment_create(campaign=campaign, unit=office, text="承诺", actor="tests")
+
+
+def test_paper_ballots_carry_a_column_per_commitment_imported_checked_and_exported(tmp_path, campaign, office,
+                                                                                  open_with_commitment):
+    import csv
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from openpyxl import load_workbook
+
+    key = f"commitment:{open_with_commitment.pk}"
+    template = tmp_path / "template.xlsx"
+    call_command("ballot_template", campaign.slug, "--group", "residents", "--out", str(template), stdout=io.StringIO())
+    workbook = load_workbook(template)
+    keys = [c.value for c in workbook.worksheets[0][1]]
+    assert keys[keys.index(f"{office.code}:unit_comment") + 1] == key   # after the unit's own columns
+    assert open_with_commitment.text in workbook.worksheets[0].cell(row=2, column=keys.index(key) + 1).value
+
+    def filled(value, name):
+        book = load_workbook(template)
+        row = {"district": "D1", "age": "60+", "sex": "F", f"{office.code}:overall": "满意", key: value}
+        book.worksheets[0].append([row.get(k) for k in keys])
+        book.save(tmp_path / name)
+        return str(tmp_path / name)
+
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_ballots", campaign.slug, "--group", "residents", filled("好极了", "bad.xlsx"),
+                     stdout=io.StringIO(), stderr=err)
+    assert key in err.getvalue() and not Answer.objects.exists()
+    call_command("import_ballots", campaign.slug, "--group", "residents", filled("不满意", "good.xlsx"),
+                 stdout=io.StringIO())
+    assert Answer.objects.get(commitment=open_with_commitment).option.value == "2"
+    out = tmp_path / "export.csv"
+    call_command("export_ballots", campaign.slug, "--group", "residents", "--out", str(out), stdout=io.StringIO())
+    exported, = csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))
+    assert float(exported[key]) == 40.0 and float(exported[f"{office.code}:overall"]) == 80.0
