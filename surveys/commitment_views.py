@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -120,15 +121,17 @@ def review_commitments(request):
 
 # --- The API ---------------------------------------------------------------------------------------
 
+class UnitRef(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
 class CommitmentOut(serializers.ModelSerializer):
-    unit = serializers.SerializerMethodField()
+    unit = UnitRef(read_only=True)
 
     class Meta:
         model = Commitment
         fields = ["id", "unit", "text", "target", "due_on"]
-
-    def get_unit(self, commitment) -> dict:
-        return {"code": commitment.unit.code, "name": commitment.unit.name}
 
 
 class CountNextPagination(PageNumberPagination):
@@ -156,3 +159,10 @@ class CampaignCommitmentsAPIView(ListAPIView):
 
     def get_queryset(self):
         return c.commitments_public(_opened_campaign(self.kwargs["slug"]))
+
+    @extend_schema(responses={
+        200: CommitmentOut(many=True),
+        404: OpenApiResponse(inline_serializer("CommitmentsNotFound", {"detail": serializers.CharField()}),
+                             description="no such campaign, it has not opened yet, or no such page")})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

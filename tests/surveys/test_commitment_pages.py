@@ -130,3 +130,14 @@ def test_staff_approve_and_reject_with_a_reason_on_the_approval_page(client, wor
                                                "reason": "不可衡量"}).status_code == 302
     assert dict(Commitment.objects.values_list("text", "status")) == {"甲": "approved", "乙": "rejected"}
     assert AuditEvent.objects.filter(action="commitment.reject", actor_label="staff").exists()
+
+
+def test_the_api_is_documented_in_the_openapi_schema(client, db):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/campaigns/{slug}/commitments/"]["get"]
+    assert set(operation["responses"]) == {"200", "404"}
+    page = schema["components"]["schemas"]["PaginatedCommitmentOutList"]
+    assert set(page["properties"]) == set(page["required"]) == {"count", "next", "results"}
+    assert set(schema["components"]["schemas"]["CommitmentOut"]["properties"]) == {"id", "unit", "text", "target",
+                                                                                   "due_on"}
+    assert set(schema["components"]["schemas"]["UnitRef"]["properties"]) == {"code", "name"}
