@@ -50,15 +50,16 @@ def _canonical(value):
     return value
 
 
-def input_digest(*, parameters: dict, sums: dict[str, GroupSums]) -> str:
-    """SHA-256 of the method, the parameters and every group's sufficient statistics."""
+def input_digest(*, parameters: dict, sums: dict[str, GroupSums], extra: dict | None = None) -> str:
+    """SHA-256 of the method, the parameters and every group's sufficient statistics (and `extra`
+    inputs, such as the commitments' sums, when a run has them)."""
     groups = {
         key: {"cells": sorted(_canonical([list(cell), n]) for cell, n in s.cells.items()),
               "sums": sorted(_canonical([list(row[0]), *row[1:]]) for row in s.sums)}
         for key, s in sums.items()
     }
     scales = {key: list(s.scales) for key, s in sums.items()}
-    payload = {"method": METHOD_VERSION, "parameters": parameters, "inputs": groups, "scales": scales}
+    payload = {"method": METHOD_VERSION, "parameters": parameters, "inputs": groups, "scales": scales, **(extra or {})}
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -150,7 +150,8 @@ def unit_dimension_means(*, campaign: Campaign, unit: Unit) -> list[dict]:
     scale = (F("number") - F("question__min_value")) * 100.0 / (F("question__max_value") - F("question__min_value"))
     value = Case(When(question__kind=Question.Kind.GRADE, then=F("option__score")), default=scale,
                  output_field=FloatField())
-    rows = (Answer.objects.filter(ballot__campaign=campaign, unit=unit, question__kind__in=Question.SCORED_KINDS)
+    rows = (Answer.objects.filter(ballot__campaign=campaign, unit=unit, question__kind__in=Question.SCORED_KINDS,
+                                  commitment__isnull=True)   # 兑现情况 answers are not the question's
             .order_by().values("question_id").annotate(n=Count(value), mean=Avg(value)))   # "don't know": in neither
     questions = {q.id: q for q in campaign.questionnaire.questions.all()}
     out = [{"question": questions[r["question_id"]], "n": r["n"], "mean": float(r["mean"])}

@@ -14,7 +14,7 @@ from surveys.ballots import ballots_settle
 from surveys.models import Campaign
 from surveys.services import PROCESS_TARGETS, campaign_set_status
 
-from . import compute, selectors
+from . import compute, fulfilment, selectors
 from .compute import ScoringError
 from .models import METHOD_VERSION, ScoreRun, UnitScore
 from .results import RunResult
@@ -51,12 +51,16 @@ def scoring_parameters(campaign: Campaign) -> dict:
             if group.poststratify_by else None,
             "rake": {v: margins.get(v, {}) for v in group.rake_on} or None,
         })
-    return {
+    parameters = {
         "level": float(campaign.confidence_level), "min_ballots": campaign.min_ballots,
         "satisfied_threshold": float(campaign.satisfied_threshold), "grade_bands": campaign.grade_bands,
         "rank_level": RANK_LEVEL, "rank_draws": RANK_DRAWS, "rank_method": campaign.rank_method,
         "lonely_psu": campaign.lonely_psu, "groups": groups,
     }
+    commitments = fulfilment.commitment_parameters(campaign)
+    if commitments:   # only then: runs of campaigns without commitments keep their parameters and digest
+        parameters["commitments"] = commitments
+    return parameters
 
 
 def _evaluate(parameters: dict) -> tuple[str, dict]:
@@ -64,9 +68,16 @@ def _evaluate(parameters: dict) -> tuple[str, dict]:
     sums = {spec["key"]: selectors.group_sums(group_id=spec["id"], keys=spec["keys"],
                                               threshold=parameters["satisfied_threshold"])
             for spec in parameters["groups"]}
-    digest = compute.input_digest(parameters=parameters, sums=sums)
+    commitment_sums = fulfilment.group_commitment_sums(parameters, sums)
+    digest = compute.input_digest(parameters=parameters, sums=sums, extra={
+        "commitments": fulfilment.digest_part(commitment_sums)} if commitment_sums else None)
     units = selectors.units_by_id({u for spec in parameters["groups"] for u in spec["units"]})
-    return digest, compute.compute(parameters=parameters, sums=sums, units=units, digest=digest)
+    result = compute.compute(parameters=parameters, sums=sums, units=units, digest=digest)
+    if "commitments" in parameters:
+        texts, codes = fulfilment.commitment_texts(parameters)
+        result["commitments"] = fulfilment.commitment_entries(parameters=parameters, sums=commitment_sums,
+                                                              texts=texts, unit_codes=codes)
+    return digest, result
 
 
 # --- Scoring -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .ballots import (
     invitation_gate,
     sheet_for_residence,
 )
+from .commitments import ballot_payload_commitments
 from .models import Ballot, Question, Region
 
 ANSWER_KEYS = {"question", "unit", "value"}
@@ -68,6 +69,13 @@ class BallotOut(serializers.Serializer):
     units = inline_serializer("BallotUnit", {"code": serializers.CharField(), "name": serializers.CharField(),
                                              "kind": serializers.CharField()}, many=True)
     questions = QuestionOut(many=True)
+    commitments = inline_serializer("BallotCommitment", {
+        "key": serializers.CharField(help_text="the question to answer: commitment:<id>"),
+        "id": serializers.IntegerField(), "unit": serializers.CharField(help_text="unit code"),
+        "text": serializers.CharField(), "target": serializers.CharField(allow_blank=True),
+        "due_on": serializers.DateField(allow_null=True),
+        "scale": serializers.CharField(help_text="the grade question whose option values rate it (with 不了解)"),
+    }, many=True, help_text="the units' approved commitments (承诺事项): 兑现情况, optional, one answer each")
 
 
 class AnswerInSerializer(serializers.Serializer):
@@ -105,6 +113,7 @@ def ballot_payload(sheet: BallotSheet) -> dict:
         "group": {"key": sheet.group.key, "name": sheet.group.name},
         "units": [{"code": u.code, "name": u.name, "kind": u.kind} for u in sheet.units],
         "questions": [_question_payload(sheet, q) for q in sheet.questions],
+        "commitments": ballot_payload_commitments(sheet),
     }
     if sheet.needs_residence:
         payload["residences"] = [

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from .ballots import BallotSheet, ballot_sheet, ballots_settle
+from .commitments import PREFIX as COMMITMENT_PREFIX
 from .models import Answer, Ballot, BallotUnitScore, EvaluatorGroup, Question
 from .paper import columns
 
@@ -38,7 +39,7 @@ def ballot_rows(group: EvaluatorGroup, *, with_comments: bool) -> Iterator[list]
     ballots = Ballot.objects.filter(group=group).order_by("id").values_list("id", "channel", "received_on")
     answers = (Answer.objects.filter(ballot__group=group).order_by("ballot_id")
                .values_list("ballot_id", "question__key", "unit__code", "option__value", "option__score", "number",
-                            "text", "choices"))
+                            "text", "choices", "commitment_id"))
     scores = (BallotUnitScore.objects.filter(group=group).order_by("ballot_id")
               .values_list("ballot_id", "unit__code", "score"))
     answers_by_ballot = groupby(answers.iterator(chunk_size=CHUNK), key=lambda row: row[0])
@@ -53,9 +54,9 @@ def ballot_rows(group: EvaluatorGroup, *, with_comments: bool) -> Iterator[list]
         while next_scores and next_scores[0] < ballot_id:
             next_scores = next(scores_by_ballot, None)
         if next_answers and next_answers[0] == ballot_id:
-            for _id, key, unit, value, score, number, text, choices in next_answers[1]:
+            for _id, key, unit, value, score, number, text, choices, commitment in next_answers[1]:
                 cell = _answer_cell(sheet.by_key[key], value, score, number, text, choices)
-                column = position.get(f"{unit}:{key}" if unit else key)
+                column = position.get(f"{COMMITMENT_PREFIX}{commitment}" if commitment else f"{unit}:{key}" if unit else key)
                 if column is not None:
                     row[column] = cell
             next_answers = next(answers_by_ballot, None)

@@ -1,14 +1,15 @@
 """The ballot page's form: field names, reading a POST, and the rows the template draws.
 
 Field names: `q:<question>` for profile questions, `u:<unit code>:<question>` for per-unit
-questions.
+questions, `c:<commitment id>` for a commitment's 兑现情况 (`surveys.commitments`).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from .ballots import RESIDENCE, AnswerIn, BallotError, BallotSheet
-from .models import Option, Question, Region, Unit
+from .commitments import FORM_PREFIX, PREFIX, answer_key, commitments_on_sheet
+from .models import Commitment, Option, Question, Region, Unit
 
 
 def field_name(question: Question, unit: Unit | None) -> str:
@@ -28,6 +29,8 @@ def answers_from_post(sheet: BallotSheet, post) -> list[AnswerIn]:
             unit, key = None, name[2:]
         elif name.startswith("u:") and ":" in name[2:]:
             unit, key = name[2:].rsplit(":", 1)
+        elif name.startswith(FORM_PREFIX):
+            unit, key = None, PREFIX + name[len(FORM_PREFIX):]
         else:
             continue
         values = [v.strip() for v in post.getlist(name) if v.strip()]
@@ -53,10 +56,17 @@ class Field:
 
 
 @dataclass
+class CommitmentRow:
+    commitment: Commitment
+    field: Field
+
+
+@dataclass
 class UnitRow:
     unit: Unit
     main: list[Field]
     dimensions: list[Field]
+    commitments: list[CommitmentRow] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -85,16 +95,29 @@ def form_context(sheet: BallotSheet, post=None, errors: list[BallotError] | None
                if q.kind != Question.Kind.TEXT and q.key not in sheet.implied]
     comments = [make(q, None) for q in sheet.profile_questions if q.kind == Question.Kind.TEXT]
     rows = []
+    promised = _commitment_rows(sheet, post, by_slot)
     for unit in sheet.units:
         fields = [make(q, unit) for q in sheet.unit_questions]
         rows.append(UnitRow(unit, [f for f in fields if not f.question.is_dimension],
-                            [f for f in fields if f.question.is_dimension]))
+                            [f for f in fields if f.question.is_dimension], promised.get(unit.code, [])))
     rated = sum(1 for row in rows if any(isinstance(f.value, str) and f.value
                                          and f.value not in _dont_know_values(sheet, f.question) for f in row.main))
     return {"sheet": sheet, "profile": profile, "rows": rows, "comments": comments, "key": key,
             "residence": sheet.residence, "rated": rated, "total": len(rows), "fresh": post is None,
             "review_text": review_text(),
             "error_summary": [_summary_line(sheet, e) for e in errors or []]}
+
+
+def _commitment_rows(sheet: BallotSheet, post, by_slot: dict) -> dict[str, list[CommitmentRow]]:
+    """Unit code → its commitments' 兑现情况 fields (name `c:<id>`), with any value and error."""
+    rows: dict[str, list[CommitmentRow]] = {}
+    for commitment in commitments_on_sheet(sheet):
+        name, key = f"{FORM_PREFIX}{commitment.pk}", answer_key(commitment)
+        error = by_slot.get((key, commitment.unit.code)) or by_slot.get((key, None), "")
+        rows.setdefault(commitment.unit.code, []).append(CommitmentRow(commitment, Field(
+            sheet.commitment_scale, name, list(sheet.options[sheet.commitment_scale.key].values()),
+            post.get(name, "") if post is not None else None, error)))
+    return rows
 
 
 def review_text() -> dict:

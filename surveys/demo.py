@@ -20,12 +20,15 @@ from minping.lib.bulk import insert_rows
 
 from . import record, services
 from .ballots import SCORE_COLUMNS, cell_ids, cell_key
+from .commitments import grade_scale
+from .demo_commitments import DemoFulfilment, demo_commitments_create
 from .models import (
     Answer,
     Ballot,
     BallotUnitScore,
     Campaign,
     CensusMargin,
+    Commitment,
     EvaluatorGroup,
     Question,
     Region,
@@ -114,6 +117,7 @@ def seed_demo(*, ballots: int = 20_000, seed: int = 2026, base_url: str, today: 
         rng = np.random.default_rng(seed)
         city = _build_city()
         campaign = _build_campaign(city, today)
+        demo_commitments_create(campaign=campaign, rng=rng.spawn(1)[0])   # approved before it opens
         # Opened at its scheduled opening: the simulated ballots arrive from that day on.
         services.campaign_set_status(campaign=campaign, status=Campaign.Status.OPEN, actor="manage.py seed_demo",
                                      now=campaign.opens_at)
@@ -136,6 +140,7 @@ def delete_demo() -> None:
     Answer.objects.filter(ballot_id__in=ballots).purge()
     Ballot.objects.filter(campaign=campaign).purge()
     questionnaire = campaign.questionnaire
+    Commitment.objects.filter(campaign=campaign).delete()
     campaign.delete()
     if not questionnaire.campaigns.exists():
         questionnaire.delete()
@@ -280,6 +285,9 @@ class _Simulator:
         self.pending_scores: list[tuple] = []
         self.cells: dict[tuple[int, str], int] = {}   # (group id, cell key) → WeightingCell id
         self.answer_count = 0
+        scale = grade_scale(self.questions)
+        self.fulfilment = DemoFulfilment(campaign=campaign, rng=rng.spawn(1)[0], scale=scale,
+                                         options=self.options[scale.id], cuts=GRADE_CUTS)
 
     def run(self, total: int) -> dict[str, int]:
         delegates = min(int(total * 0.0225), int(self.groups["delegates"].population_size * 0.9))
@@ -364,6 +372,7 @@ class _Simulator:
                 value = latent + self.dim_effect[(unit.id, question.id)] + rng.normal(0, 6)
                 pairs.append(self._grade(ballot, unit, question, value))
         self.pending_scores.append((ballot, group.id, unit.id, weighted_unit_score(pairs), cell))
+        self.answer_count += self.fulfilment.rate(ballot, unit, latent)
         if self.unit_comment is not None and rng.random() < 0.01:
             self._answer(ballot, self.unit_comment, unit, text=UNIT_COMMENTS[int(rng.integers(len(UNIT_COMMENTS)))])
 
@@ -381,6 +390,7 @@ class _Simulator:
         insert_rows(Ballot, ("id", "campaign_id", "group_id", "channel", "received_on", "profile"), self.pending_ballots)
         insert_rows(Answer, ("ballot_id", "question_id", "unit_id", "option_id", "text"), self.pending_answers)
         insert_rows(BallotUnitScore, SCORE_COLUMNS, self.pending_scores)
+        self.fulfilment.flush()
         self.pending_ballots, self.pending_answers, self.pending_scores = [], [], []
 
 

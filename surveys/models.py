@@ -519,13 +519,21 @@ class Answer(Immutable):
     number = models.FloatField(_("number"), null=True, blank=True)
     text = models.TextField(_("text"), blank=True)
     choices = models.JSONField(_("choices"), null=True, blank=True, help_text=_("Option values of a multiple-choice answer."))
+    # A 兑现情况 answer: how well the unit kept this commitment, on the scale of the grade question
+    # `question` (`surveys.commitments`). Not part of the ballot's score for the unit.
+    commitment = models.ForeignKey("Commitment", verbose_name=_("commitment"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="answers")
 
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [
             models.UniqueConstraint(
-                fields=["ballot", "unit", "question"], condition=Q(unit__isnull=False), name="unique_answer_per_unit",
+                fields=["ballot", "unit", "question"], condition=Q(unit__isnull=False, commitment__isnull=True),
+                name="unique_answer_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["ballot", "commitment"], condition=Q(commitment__isnull=False), name="unique_answer_per_commitment",
             ),
             models.UniqueConstraint(
                 fields=["ballot", "question"], condition=Q(unit__isnull=True), name="unique_answer_per_ballot",
@@ -671,6 +679,13 @@ class Commitment(models.Model):
     review_note = models.CharField(_("reviewer's note"), max_length=500, blank=True, editable=False)
     order = models.PositiveIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Who did what, besides the audit trail: the pages show it next to the commitment.
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+", editable=False)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("commitment")

@@ -1,7 +1,7 @@
 """Paper ballots (纸质评议表): the fill-in workbook and the import of filled-in spreadsheets.
 
 The layout: row 1 holds machine keys (profile question keys, then `<unit code>:<question key>`,
-then free-text questions), row 2 readable labels, data from row 3, one ballot a row. Cells take
+each unit's `commitment:<id>` (兑现情况, `surveys.commitments`), then free-text questions), row 2 readable labels, data from row 3, one ballot a row. Cells take
 option labels or option values. Each row is checked by `surveys.ballots.validate_answers`, the
 same rules as online ballots; one bad row and nothing at all is imported.
 """
@@ -40,7 +40,9 @@ from .ballots import (
     sheet_for_residence,
     validate_answers,
 )
-from .models import Ballot, Campaign, EvaluatorGroup, PaperImport, Question, Unit
+from .commitments import PREFIX as COMMITMENT_PREFIX
+from .commitments import answer_key
+from .models import Ballot, Campaign, Commitment, EvaluatorGroup, PaperImport, Question, Unit
 
 KEY_ROW, LABEL_ROW, FIRST_DATA_ROW = 1, 2, 3
 BATCH_BALLOTS = 1000
@@ -54,14 +56,28 @@ class Column:
     label: str
     question: Question
     unit: Unit | None = None
+    commitment: Commitment | None = None   # a 兑现情况 column: graded on `question`'s options
+
+    @property
+    def answer_key(self) -> str:
+        return self.key if self.commitment is not None else self.question.key
 
 
 def columns(sheet: BallotSheet) -> list[Column]:
-    """The workbook's columns, in order: profile, the unit matrix, then free text."""
+    """The workbook's columns, in order: profile, the unit matrix (each unit's questions, then its
+    commitments), then free text."""
     profile = [Column(q.key, q.text, q) for q in sheet.profile_questions if q.kind != Question.Kind.TEXT]
-    matrix = [Column(f"{u.code}:{q.key}", f"{u.name}·{q.text}", q, u) for u in sheet.units for q in sheet.unit_questions]
+    matrix = [column for u in sheet.units for column in _unit_columns(sheet, u)]
     texts = [Column(q.key, q.text, q) for q in sheet.profile_questions if q.kind == Question.Kind.TEXT]
     return profile + matrix + texts
+
+
+def _unit_columns(sheet: BallotSheet, unit: Unit) -> list[Column]:
+    questions = [Column(f"{unit.code}:{q.key}", f"{unit.name}·{q.text}", q, unit) for q in sheet.unit_questions]
+    if sheet.commitment_scale is None:
+        return questions
+    return questions + [Column(answer_key(c), f"{unit.name}·{_('Kept (兑现情况):')}{c.text}", sheet.commitment_scale,
+                               unit, c) for c in sheet.commitments.get(unit.code, [])]
 
 
 # --- The fill-in workbook --------------------------------------------------------------------
@@ -367,7 +383,7 @@ class _RowReader:
             text = _cell_text(cell)
             if column is None or text == "":
                 continue
-            answers.append(AnswerIn(column.question.key, column.unit.code if column.unit else None,
+            answers.append(AnswerIn(column.answer_key, column.unit.code if column.unit else None,
                                     self._value(column.question, text)))
         try:
             return validate_answers(self._row_sheet(cells), answers)
@@ -392,8 +408,8 @@ class _RowReader:
         return text
 
     def _column_key(self, error) -> str:
-        if error.question == RESIDENCE:
-            return RESIDENCE
+        if error.question == RESIDENCE or str(error.question).startswith(COMMITMENT_PREFIX):
+            return error.question
         if error.question and error.unit:
             return f"{error.unit}:{error.question}"
         question = self.sheet.by_key.get(error.question)

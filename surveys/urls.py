@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, commitment_views, views
 
 urlpatterns = [
     path("b/", views.ballot_enter, name="ballot-enter"),
@@ -10,4 +10,9 @@ urlpatterns = [
     path("c/<slug:campaign>/<slug:group>/", views.open_ballot, name="open-ballot"),
     path("api/v1/ballots/<str:code>/", api.BallotAPIView.as_view(), name="api-ballot"),
     path("api/v1/ping/", api.ping, name="api-ping"),
+    path("api/v1/campaigns/<slug:slug>/commitments/", commitment_views.CampaignCommitmentsAPIView.as_view(),
+         name="api-campaign-commitments"),
+    path("commitments/<slug:campaign>/", commitment_views.public_commitments, name="commitments-public"),
+    path("unit-commitments/", commitment_views.contact_commitments, name="commitments-mine"),
+    path("staff/commitments/", commitment_views.review_commitments, name="commitments-review"),
 ]

@@ -38,6 +38,7 @@ from .ballots import (
     validate_answers,
 )
 from .codes import InvalidCode, format_code, normalize_code
+from .commitments import FORM_PREFIX as COMMITMENT_FIELD
 from .models import Ballot, EvaluatorGroup
 from .selectors import campaign_refusal
 
@@ -188,7 +189,8 @@ def _idempotency_key(posted) -> str:
 def _review_token(posted, key: str) -> str:
     """The answers of a reviewed ballot and its idempotency key, signed: the review page carries
     them, nothing is stored."""
-    fields = {name: posted.getlist(name) for name in posted if name.startswith(("q:", "u:")) or name == RESIDENCE}
+    fields = {name: posted.getlist(name) for name in posted
+              if name.startswith(("q:", "u:", COMMITMENT_FIELD)) or name == RESIDENCE}
     fields["idempotency_key"] = [key]
     return signing.dumps(fields, salt=REVIEW_SALT, compress=True)
 

@@ -23,7 +23,7 @@
 
   function ballotFields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && (el.name.indexOf("q:") === 0 || el.name.indexOf("u:") === 0);
+      return el.name && (el.name.indexOf("q:") === 0 || el.name.indexOf("u:") === 0 || el.name.indexOf("c:") === 0);
     });
   }
 

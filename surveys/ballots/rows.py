@@ -24,7 +24,7 @@ from .sheet import BallotSheet
 from .validation import CleanBallot, unpacked
 
 BALLOT_COLUMNS = ("id", "campaign_id", "group_id", "channel", "received_on", "profile", "suspected_duplicate")
-ANSWER_COLUMNS = ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices")
+ANSWER_COLUMNS = ("ballot_id", "question_id", "unit_id", "option_id", "number", "text", "choices", "commitment_id")
 SCORE_COLUMNS = ("ballot_id", "group_id", "unit_id", "score", "cell_id")   # BallotUnitScore rows, here and the demo's
 
 
@@ -128,15 +128,18 @@ class _Rows:
 
     def _answer(self, answer: list) -> tuple:
         """(row tail, (unit id, (weight, score)) or None) of a packed answer; kept when it is three ids."""
-        question_id, unit_id, option_id, number, text, choices = unpacked(answer)
+        question_id, unit_id, option_id, number, text, choices, commitment_id = unpacked(answer)
         if self.as_text:
             tail = "".join(f"\t{value}" for value in (
                 question_id, NULL if unit_id is None else unit_id, NULL if option_id is None else option_id,
                 NULL if number is None else repr(float(number)), copy_text(text),
-                NULL if choices is None else copy_text(json.dumps(choices)))) + "\n"
+                NULL if choices is None else copy_text(json.dumps(choices)),
+                NULL if commitment_id is None else commitment_id)) + "\n"
         else:
-            tail = (question_id, unit_id, option_id, number, text, choices)
-        cached = (tail, self._score_part(question_id, unit_id, option_id, number))
+            tail = (question_id, unit_id, option_id, number, text, choices, commitment_id)
+        # 兑现情况 (a commitment's rating) is reported on its own, never part of the unit's score.
+        part = None if commitment_id is not None else self._score_part(question_id, unit_id, option_id, number)
+        cached = (tail, part)
         if len(answer) == 3:
             self._answers[(question_id, unit_id, option_id)] = cached
         return cached

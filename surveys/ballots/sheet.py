@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from ..commitments import grade_scale, sheet_commitments
 from ..models import Campaign, EvaluatorGroup, Option, Question, Region, Unit
 from .errors import BallotError, BallotInvalid
 
@@ -52,7 +53,7 @@ def ballot_sheet(group: EvaluatorGroup) -> BallotSheet:
     options = {q.key: {o.value: o for o in q.options.all()} for q in questions}
     places = residence_places(units) if group.unit_scope == EvaluatorGroup.UnitScope.RESIDENCE else {}
     return BallotSheet(campaign=group.campaign, group=group, questions=questions, units=units, options=options,
-                       places=places)
+                       places=places, commitments=sheet_commitments(group))
 
 
 def sheet_for_residence(sheet: BallotSheet, residence) -> BallotSheet:
@@ -123,6 +124,7 @@ class BallotSheet:
     places: dict[str, Place] = field(default_factory=dict)   # community code → place ("residence" groups)
     residence: Place | None = None                            # set on a sheet narrowed by `for_residence`
     group_units: dict[str, Unit] | None = None                # all the group's units when narrowed
+    commitments: dict = field(default_factory=dict)           # unit code → approved commitments (surveys.commitments)
 
     def __post_init__(self):
         self.by_key = {q.key: q for q in self.questions}
@@ -142,6 +144,7 @@ class BallotSheet:
         self.slots = {(q.key, u.code): (q, u.id) for q in self.unit_questions for u in self.units}
         self.slots.update({(q.key, None): (q, None) for q in self.profile_questions})
         self.design_keys = self.group.design_keys()  # frozen with the group once the campaign opens
+        self.commitment_scale = grade_scale(self.questions)   # the options a commitment is rated with
         self.implied = self._implied_profile()
         self._narrowed: dict[str, BallotSheet] = {}
 
@@ -166,7 +169,7 @@ class BallotSheet:
             self._narrowed[code] = BallotSheet(
                 campaign=self.campaign, group=self.group, questions=self.questions,
                 units=[u for u in self.units if u.code in scoped], options=self.options,
-                places=self.places, residence=place, group_units=self.units_by_code)
+                places=self.places, residence=place, group_units=self.units_by_code, commitments=self.commitments)
         return self._narrowed[code]
 
     def _implied_profile(self) -> dict[str, Option]:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
+from ..commitments import split_answers
 from ..models import Question
 from .errors import BallotError, BallotInvalid
 from .sheet import RESIDENCE, BallotSheet
@@ -43,7 +44,7 @@ def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot
     if sheet.needs_residence:
         raise BallotInvalid([BallotError(RESIDENCE, None, _("Say where you live first: the ballot shows the "
                                                             "units there."))])
-    errors: list[BallotError] = []
+    answers, commitment_answers, errors = split_answers(sheet, answers)   # 兑现情况: surveys.commitments
     packed: list[list] = []
     profile: dict[str, str] = {}
     seen: set[tuple[str, str | None]] = set()
@@ -88,7 +89,7 @@ def validate_answers(sheet: BallotSheet, answers: list[AnswerIn]) -> CleanBallot
     errors += _missing_required(sheet, given, dont_know)
     if errors:
         raise BallotInvalid(errors)
-    return CleanBallot(packed, profile)
+    return CleanBallot(packed + commitment_answers, profile)
 
 
 def _misplaced(sheet: BallotSheet, answer: AnswerIn) -> str:
@@ -224,7 +225,7 @@ class CleanBallot(NamedTuple):
     profile: dict
 
 
-PACKED_DEFAULTS = (None, "", None)   # number, text, choices: question, unit and option are always there
+PACKED_DEFAULTS = (None, "", None, None)   # number, text, choices, commitment: question, unit, option always there
 
 
 def packed_text(answers: list[list]) -> str:

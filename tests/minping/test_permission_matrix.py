@@ -217,6 +217,12 @@ MATRIX = {
     "c/<slug:campaign>/<slug:group>/": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
     "api/v1/ballots/<str:code>/": ("404 404 404 404 404 404", "404 404 404 404 404 404"),
     "api/v1/ping/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    # Commitments (一事一诺): public once the campaign opened; contacts enter their units' (a bare POST
+    # names no commitment: 400), staff approve (a bare POST is an invalid review: 400)
+    "api/v1/campaigns/<slug:slug>/commitments/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "commitments/<slug:campaign>/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "unit-commitments/": ("L 403 200 200 403 403", "L 403 400 400 403 403"),
+    "staff/commitments/": ("L 403 403 403 200 200", "L 403 403 403 400 400"),
     # Background jobs: evaluation staff only (the world's job failed, so it may be retried)
     "jobs/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),
     "jobs/<uuid:pk>/": ("L 403 403 403 200 200", "L 405 405 405 405 405"),

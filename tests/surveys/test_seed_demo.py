@@ -19,8 +19,8 @@ def _digest() -> str:
     h = hashlib.sha256()
     for row in Ballot.objects.order_by("id").values_list("id", "group__key", "channel", "received_on", "profile"):
         h.update(repr(row).encode())
-    answers = Answer.objects.order_by("ballot_id", "question__key", "unit__code").values_list(
-        "ballot_id", "question__key", "unit__code", "option__value", "text")
+    answers = Answer.objects.order_by("ballot_id", "question__key", "unit__code", "commitment__text").values_list(
+        "ballot_id", "question__key", "unit__code", "option__value", "text", "commitment__text")
     for row in answers:
         h.update(repr(row).encode())
     for row in BallotUnitScore.objects.order_by("ballot_id", "unit__code").values_list("ballot_id", "unit__code", "score"):
@@ -137,7 +137,8 @@ class TestDemoCity:
 
         sample = BallotUnitScore.objects.select_related("ballot", "unit")[:200]
         for row in sample:
-            answers = (Answer.objects.filter(ballot=row.ballot, unit=row.unit, question__kind__in=Question.SCORED_KINDS)
+            answers = (Answer.objects.filter(ballot=row.ballot, unit=row.unit, question__kind__in=Question.SCORED_KINDS,
+                                              commitment__isnull=True)   # 兑现情况 is not in the unit score
                        .select_related("question", "option"))
             expected = weighted_unit_score((float(a.question.weight), float(a.option.score)) for a in answers)
             assert row.score == pytest.approx(expected, abs=1e-9)
@@ -148,3 +149,20 @@ class TestDemoCity:
         means = list(BallotUnitScore.objects.filter(group__key="delegates").values("unit").annotate(m=Avg("score"))
                      .values_list("m", flat=True))
         assert max(means) - min(means) > 10
+
+
+def test_every_unit_has_one_or_two_approved_commitments_that_the_ballots_grade(seeded):
+    from surveys.models import AuditEvent, Commitment
+
+    per_unit = Counter(Commitment.objects.filter(campaign=seeded, status="approved").values_list("unit_id", flat=True))
+    rated = Unit.objects.filter(evaluator_groups__campaign=seeded).distinct()
+    assert set(per_unit) == set(rated.values_list("id", flat=True)) and set(per_unit.values()) == {1, 2}
+    assert not Commitment.objects.filter(campaign=seeded).exclude(status="approved").exists()
+    # Approved through the service, before the campaign opened.
+    opened = AuditEvent.objects.get(action="campaign.status", object_id=str(seeded.pk), data__to="open").pk
+    approvals = AuditEvent.objects.filter(action="commitment.approve")
+    assert approvals.count() == sum(per_unit.values()) and max(approvals.values_list("pk", flat=True)) < opened
+    graded = Answer.objects.filter(commitment__campaign=seeded)
+    assert graded.filter(option__score__isnull=True).exists() and graded.filter(option__score__isnull=False).exists()
+    assert set(graded.values_list("commitment_id", flat=True)) == set(
+        Commitment.objects.filter(campaign=seeded).values_list("id", flat=True))
