@@ -7,6 +7,8 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from rectification.urls import api_urlpatterns as rectification_api
+
 from . import health
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
@@ -25,6 +27,8 @@ urlpatterns = [
     path("api/docs/", csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
          name="api-docs"),
     path("notices/", include("publicity.urls")),
+    path("rectification/", include("rectification.urls")),
+    path("api/v1/", include((rectification_api, "rectification-api"))),
     path("jobs/", include("jobs.urls")),
     path("", include("surveys.urls")),
 ]
