@@ -1,5 +1,6 @@
 """The rectification API: the public list of a campaign's cases, and a staff-token POST that opens a
 case from an outside complaint (a 12345 hotline ticket). Thin: the work is in `services`."""
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
@@ -40,6 +41,17 @@ class ComplaintIn(serializers.Serializer):
                                       help_text="the hotline's own ticket number")
 
 
+class CasePage(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CaseOut(many=True)
+
+
+class CaseErrorDetail(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class Pages(PageNumberPagination):
     page_size = 50
 
@@ -55,7 +67,8 @@ class CampaignRectificationsAPIView(APIView):
     authentication_classes = [TokenAuthentication]
     permission_classes = [StaffToWrite]
 
-    @extend_schema(operation_id="campaign_rectifications_list", responses={200: CaseOut(many=True)},
+    @extend_schema(operation_id="campaign_rectifications_list",
+                   responses={200: CasePage, 404: OpenApiResponse(CaseErrorDetail, description="no such campaign or page")},
                    summary="The campaign's rectification cases (public fields), 50 per page")
     def get(self, request, slug: str):
         campaign = get_object_or_404(Campaign, slug=slug)
@@ -65,9 +78,12 @@ class CampaignRectificationsAPIView(APIView):
         return pages.get_paginated_response(CaseOut(page, many=True).data)
 
     @extend_schema(operation_id="campaign_rectifications_create", request=ComplaintIn,
-                   responses={201: CaseOut, 400: OpenApiResponse(description="{field: [message]} naming the field"),
-                              401: OpenApiResponse(description="no staff token"),
-                              403: OpenApiResponse(description="not evaluation staff")},
+                   responses={201: CaseOut,
+                              400: OpenApiResponse(OpenApiTypes.OBJECT, description="{field: [message]} naming the "
+                                                   "field (or {detail} for a body that is not JSON); nothing stored"),
+                              401: OpenApiResponse(CaseErrorDetail, description="no staff token"),
+                              403: OpenApiResponse(CaseErrorDetail, description="not evaluation staff"),
+                              404: OpenApiResponse(CaseErrorDetail, description="no such campaign")},
                    summary="Open a case from an outside complaint (evaluation staff's token)")
     def post(self, request, slug: str):
         campaign = get_object_or_404(Campaign, slug=slug)

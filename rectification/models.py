@@ -67,8 +67,9 @@ class RectificationCase(models.Model):
 
     CLOSED = (Status.VERIFIED, Status.REJECTED)
 
+    # A case goes with its campaign (the demo's reset); a published campaign is kept by its notices anyway.
     campaign = models.ForeignKey(
-        "surveys.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="rectification_cases")
+        "surveys.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="rectification_cases")
     unit = models.ForeignKey(
         "surveys.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="rectification_cases")
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
@@ -148,7 +149,7 @@ class ReturnVisit(models.Model):
     """A rating of a case's fix (回访): by whoever filed the upheld objection (their 受理编号, once),
     or anyone through the public follow-up link of a case from scoring (rate limited)."""
 
-    case = models.ForeignKey(RectificationCase, verbose_name=_("case"), on_delete=models.PROTECT,
+    case = models.ForeignKey(RectificationCase, verbose_name=_("case"), on_delete=models.CASCADE,
                              related_name="visits")
     # One rating per objection number: the unique constraint refuses a code used twice, also in a race.
     objection = models.OneToOneField("publicity.Objection", verbose_name=_("objection"), null=True, blank=True,

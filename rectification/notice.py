@@ -93,8 +93,9 @@ def rectification_notice_publish(*, campaign: Campaign, actor, now: dt.datetime 
     run = locked.notices.filter(kind__in=Notice.RESULT_KINDS).order_by("-sequence").first().run
 
     def render(*, issued_on: dt.date, previous_sha256: str, document_number: str) -> Draft:
-        context = notice_context(campaign=locked, issued_on=issued_on, previous_sha256=previous_sha256,
-                                 document_number=document_number)
+        with translation.override("zh-hans"):   # an official document: the same words for every reader
+            context = notice_context(campaign=locked, issued_on=issued_on, previous_sha256=previous_sha256,
+                                     document_number=document_number)
         return Draft(pdf=notice_pdf(context, locked), title=context["title"],
                      body=f"{context['count']} 项整改事项", run=run)
 

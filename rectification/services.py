@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from publicity.calendar import CalendarUnavailable, working_day_period
@@ -85,12 +85,18 @@ def _case_open(*, campaign: Campaign, unit: Unit, source: str, problem: str, act
     return case
 
 
+def bottom_band_size(*, kind_size: int, bottom_band: int) -> int:
+    """The bottom band holds at most half of a kind's ranked units: with 2 units and a band of 3, "in the
+    bottom band" would be true of every interval, and last place would again come from the point rank."""
+    return min(bottom_band, kind_size // 2)
+
+
 def score_reasons(entry: dict, *, kind_size: int, bands, dissatisfied_share: float, bottom_band: int) -> list[str]:
     """Why a unit's result in a run calls for a case (empty: it does not).
 
     Last place counts only when the rank interval says so: its best rank lies in the bottom
-    `bottom_band` places of the kind. A unit last by point estimate whose interval reaches further up
-    is not called last (DESIGN.md §4, honest league tables)."""
+    `bottom_band` places of the kind (`bottom_band_size`). A unit last by point estimate whose interval
+    reaches further up is not called last (DESIGN.md §4, honest league tables)."""
     if entry["suppressed"]:
         return []
     reasons = []
@@ -102,7 +108,8 @@ def score_reasons(entry: dict, *, kind_size: int, bands, dissatisfied_share: flo
     if share is not None and 1 - share > dissatisfied_share:
         reasons.append(_("%(share).1f%% of respondents not satisfied (threshold %(threshold).1f%%)")
                        % {"share": 100 * (1 - share), "threshold": 100 * dissatisfied_share})
-    if entry["rank"] == kind_size and entry["rank_low"] is not None and entry["rank_low"] > kind_size - bottom_band:
+    band = bottom_band_size(kind_size=kind_size, bottom_band=bottom_band)
+    if band and entry["rank"] == kind_size and entry["rank_low"] is not None and entry["rank_low"] > kind_size - band:
         reasons.append(_("ranked last of %(n)d, rank interval %(low)d–%(high)d")
                        % {"n": kind_size, "low": entry["rank_low"], "high": entry["rank_high"]})
     return reasons
@@ -111,8 +118,15 @@ def score_reasons(entry: dict, *, kind_size: int, bands, dissatisfied_share: flo
 @transaction.atomic
 def cases_open_from_run(*, run: ScoreRun, actor, today: dt.date | None = None) -> list[RectificationCase]:
     """Open the cases a published run calls for: one per unit whose result warrants it (`score_reasons`),
-    one per commitment whose fulfilment score is below the threshold. Safe to repeat."""
-    today = today or timezone.localdate()
+    one per commitment whose fulfilment score is below the threshold. Safe to repeat.
+
+    The problem is written in Chinese whatever the reader's language: it goes into the public record
+    and the 整改情况通报 as it is."""
+    with translation.override("zh-hans"):
+        return _cases_open_from_run(run=run, actor=actor, today=today or timezone.localdate())
+
+
+def _cases_open_from_run(*, run: ScoreRun, actor, today: dt.date) -> list[RectificationCase]:
     campaign = run.campaign
     policy = policy_for(campaign)
     units = {u.code: u for u in Unit.objects.filter(code__in=[e["code"] for e in run.result["units"]])}
@@ -177,9 +191,6 @@ def case_open_by_staff(*, campaign: Campaign, unit: Unit, problem: str, actor, s
         raise PermissionDenied
     if source not in (Source.STAFF, Source.HOTLINE):
         raise CaseRefused(_("Staff open cases from comments or outside complaints only."))
-    if campaign.status in (Campaign.Status.DRAFT, Campaign.Status.OPEN):
-        raise CaseRefused(_("Campaign “%(slug)s” is still %(status)s: cases follow an evaluation.")
-                          % {"slug": campaign.slug, "status": Campaign.Status(campaign.status).label})
     if not unit.evaluator_groups.filter(campaign=campaign).exists():
         raise CaseRefused(_("Unit %(code)s was not evaluated in campaign “%(slug)s”.")
                           % {"code": unit.code, "slug": campaign.slug})

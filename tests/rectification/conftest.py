@@ -3,6 +3,7 @@ published campaign (tests/publicity/factories.py)."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from scoring.models import ScoreRun
 from surveys.models import Campaign, Unit
@@ -54,3 +55,10 @@ def organs(campaign: Campaign, count: int) -> list[Unit]:
 @pytest.fixture
 def closed(db):
     return closed_campaign()
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are checked in English here (zh-hans is the default; tests/test_i18n.py checks the catalogue)."""
+    with translation.override("en"):
+        yield
