@@ -57,7 +57,7 @@ class RectificationCase(models.Model):
         HOTLINE = "hotline", _("Outside complaint (12345 hotline)")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Awaiting a plan")
         PLAN_SUBMITTED = "plan_submitted", _("Plan submitted")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done, awaiting verification")

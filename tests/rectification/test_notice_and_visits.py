@@ -67,10 +67,11 @@ def test_the_rectification_report_joins_the_chain_and_verifies(publicized, staff
 
     reader = PdfReader(default_storage.open(notice.file.name))
     text = "".join(page.extract_text() for page in reader.pages)
-    assert "整改情况的通报" in text and unit.name in text and "窗口午休停办" in text.replace("\n", "")
+    flat = text.replace("\n", "")   # table cells wrap
+    assert "整改情况的通报" in flat and unit.name in flat and "窗口午休停办" in flat
     total = from_run + 1
-    assert f"整改完成率 {100 / total:.1f}%（1/{total}）" in text
-    assert "评议办（来自意见）" in text or "评议办" in text
+    assert f"整改完成率 {100 / total:.1f}%（1/{total}）" in flat
+    assert "评议办（来自评议意见）" in flat and "已核实" in flat   # official Chinese, whatever the reader's language
     cases = json.loads(reader.attachments["cases.json"][0])
     assert [(c["id"], c["unit"], c["status"]) for c in cases if c["id"] == case.pk] == [(case.pk, unit.code, "verified")]
 
