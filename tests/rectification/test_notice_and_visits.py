@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from publicity.models import Notice
 from publicity.services import PublishRefused, notice_publish, objection_answer, objection_file
-from rectification.models import RectificationCase, ReturnVisit
+from rectification.models import RectificationCase, RectificationPolicy, ReturnVisit
 from rectification.notice import rectification_notice_publish
 from rectification.services import (
     CaseRefused,
@@ -146,3 +146,28 @@ def test_public_ratings_are_rate_limited_per_client(publicized, staff, client, s
     url = f"/rectification/{case.pk}/rate/"
     assert [client.post(url, {"grade": "5"}).status_code for _ in range(3)] == [200, 200, 429]
     assert ReturnVisit.objects.filter(case=case).count() == 2
+
+
+def test_a_publication_in_a_year_the_calendar_does_not_know_still_publishes_and_cases_follow_by_command(staff):
+    """Deadlines cannot be counted in 2027 (chinese-calendar 1.11): the notice is published with its
+    explicit period, no case is opened, and `open_cases` says why — then opens them on a day it can count."""
+    campaign = scored_campaign()
+    RectificationPolicy.objects.create(campaign=campaign, dissatisfied_share=0.0)   # every unit calls for one
+    in_2027 = dt.datetime(2027, 1, 5, 10, 0, tzinfo=PUBLISHED_AT.tzinfo)
+    notice = notice_publish(campaign=campaign, kind="publicity", actor="tests", now=in_2027,
+                            deadline=dt.date(2027, 1, 12))
+    assert notice.pk and not RectificationCase.objects.filter(campaign=campaign).exists()
+    with pytest.raises(CommandError, match="does not know the holidays of 2027"):
+        call_command("open_cases", campaign.slug, "--today", "2027-01-06", stdout=io.StringIO())
+    call_command("open_cases", campaign.slug, "--today", "2026-12-01", stdout=io.StringIO())
+    called_for = [u for u in notice.run.result["units"] if not u["suppressed"] and u["satisfied"]["value"] < 1]
+    assert RectificationCase.objects.filter(campaign=campaign, source="score").count() == len(called_for) > 0
+
+
+def test_open_cases_opens_what_the_published_run_calls_for_once(publicized):
+    campaign, notice = publicized
+    opened = RectificationCase.objects.filter(campaign=campaign, source="score").count()
+    out = io.StringIO()
+    call_command("open_cases", campaign.slug, stdout=out)
+    assert "0 case(s) opened" in out.getvalue()
+    assert RectificationCase.objects.filter(campaign=campaign, source="score").count() == opened
