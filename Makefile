@@ -55,6 +55,7 @@ demo: install
 	DEBUG=1 $(PYTHON) manage.py migrate --no-input -v0
 	DEBUG=1 $(PYTHON) manage.py collectstatic --no-input -v0
 	DEBUG=1 MINPING_BASE_URL=http://127.0.0.1:$(PORT) $(PYTHON) manage.py seed_demo --if-empty
+	DEBUG=1 $(PYTHON) manage.py seed_rectification_demo
 	@# A self-signed certificate, so that the demo's published notices are signed (PAdES).
 	DEBUG=1 $(PYTHON) manage.py notice_signing_cert --out var/demo-signing.p12 --if-missing
 	@echo "Serving on http://127.0.0.1:$(PORT)/ with one job worker and the ballot settler (Ctrl-C stops all three)"

@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from publicity import views as publicity_views
+from rectification.urls import api_urlpatterns as rectification_api
 
 from . import health, home
 
@@ -28,6 +29,8 @@ urlpatterns = [
          name="api-docs"),
     path("notices/", include("publicity.urls")),
     path("units/<str:code>/", publicity_views.unit_history, name="unit-history"),
+    path("rectification/", include("rectification.urls")),
+    path("api/v1/", include((rectification_api, "rectification-api"))),
     path("jobs/", include("jobs.urls")),
     path("staff/", include("staff.urls")),
     path("", include("surveys.urls")),

@@ -46,6 +46,11 @@ class Notice(Immutable):
     class Kind(models.TextChoices):
         PUBLICITY = "publicity", _("Publicity notice")
         FINAL = "final", _("Final report")
+        # 整改情况通报, published by the rectification app through `services.notice_append`.
+        RECTIFICATION = "rectification", _("Rectification report")
+
+    # The kinds printed from a score run by this app (publicity/document.py); the others are other apps'.
+    RESULT_KINDS = (Kind.PUBLICITY, Kind.FINAL)
 
 
     sequence = models.PositiveIntegerField(_("number in the chain"), unique=True, editable=False)
@@ -55,7 +60,7 @@ class Notice(Immutable):
     run = models.ForeignKey(
         "scoring.ScoreRun", verbose_name=_("score run"), on_delete=models.PROTECT, related_name="notices",
     )
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("opening text"), help_text=_("The opening paragraph(s) of the notice."))
     issued_on = models.DateField(_("date of issue"))
@@ -97,7 +102,7 @@ class Notice(Immutable):
             models.UniqueConstraint(fields=["campaign", "kind"], name="unique_notice_per_campaign_kind"),
             models.UniqueConstraint(fields=["series", "number_year", "number_serial"], name="unique_document_number"),
             models.CheckConstraint(
-                condition=Q(kind="final") | Q(objection_deadline__isnull=False), name="publicity_notice_has_deadline",
+                condition=~Q(kind="publicity") | Q(objection_deadline__isnull=False), name="publicity_notice_has_deadline",
             ),
         ]
 

@@ -6,6 +6,7 @@ Previews (`notice_render`) write nothing.
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from surveys.services import PROCESS_TARGETS, campaign_set_status
 from . import anchoring, document, selectors, signing
 from .calendar import CalendarUnavailable, Period, working_day_period
 from .models import GENESIS_SHA256, DocumentSeries, Notice, Objection
+from .signals import notice_published
 
 # PostgreSQL advisory lock key held while a notice is added to the chain ("MPCH").
 CHAIN_LOCK = 0x4D50_4348
@@ -96,7 +98,7 @@ def publish_problems(*, campaign: Campaign, kind: str, now: dt.datetime | None =
 
 
 def _run_for(campaign: Campaign, kind: str, today: dt.date, *, preview: bool) -> ScoreRun:
-    if kind not in Kind.values:
+    if kind not in Notice.RESULT_KINDS:
         raise PublishRefused([_("Unknown kind of notice “%(kind)s”.") % {"kind": kind}])
     problems, run = _publicity_problems(campaign) if kind == Kind.PUBLICITY else _final_problems(campaign, today)
     if preview and run is not None:
@@ -160,6 +162,16 @@ def _lock_chain() -> None:
     # SQLite: a writing transaction holds the database's one write lock already (IMMEDIATE mode).
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A notice ready to be stored: its file and what its record keeps besides."""
+    pdf: bytes
+    title: str
+    body: str
+    run: ScoreRun
+    period: Period | None = None
+
+
 @transaction.atomic
 def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | None = None,
                    deadline: dt.date | None = None, title: str = "", body: str = "") -> Notice:
@@ -169,22 +181,49 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
     with signing, the signed file. The hash is also anchored outside the database
     (`publicity.anchoring`): the public chain file and, with a timestamp authority, an RFC 3161 token.
     """
+    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+
+    def render(*, issued_on: dt.date, previous_sha256: str, document_number: str) -> Draft:
+        rendered = notice_render(campaign=locked, kind=kind, issued_on=issued_on, deadline=deadline, title=title,
+                                 body=body, previous_sha256=previous_sha256, document_number=document_number,
+                                 preview=False)
+        return Draft(pdf=rendered.pdf, title=rendered.data.title, body=rendered.data.body, run=rendered.run,
+                     period=rendered.data.period)
+
+    def move_on(notice: Notice) -> None:
+        score_run_freeze(run=notice.run, actor=actor)
+        target = Status.PUBLICIZED if kind == Kind.PUBLICITY else Status.FINAL
+        campaign_set_status(campaign=locked, status=target, actor=actor, process=PROCESSES[kind])
+        notice_published.send(sender=Notice, notice=notice, actor=actor)
+
+    notice = notice_append(campaign=locked, kind=kind, render=render, actor=actor, now=now, then=move_on)
+    campaign.status = locked.status
+    return notice
+
+
+@transaction.atomic
+def notice_append(*, campaign: Campaign, kind: str, render: Callable[..., Draft], actor,
+                  now: dt.datetime | None = None, then: Callable[[Notice], None] | None = None) -> Notice:
+    """Add a notice to the one chain of the site: take its 发文字号, `render` it (given the date of issue,
+    the previous notice's hash and the number), sign, store, record, audit, anchor. `then(notice)` runs
+    inside the same transaction before the audit record (what publishing the notice changes besides).
+
+    Every kind of notice goes through here (the rectification app's 整改情况通报 too), so that all share
+    one chain, one numbering and one verification. On any failure nothing stays behind.
+    """
     now = now or timezone.now()
     issued_on = timezone.localdate(now)
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     _lock_chain()
     head = Notice.objects.order_by("-sequence").first()
     previous = head.sha256 if head else GENESIS_SHA256
     series = _document_series(settings.MINPING_ISSUING_ORGAN)
     serial = selectors.document_serial_next(series, issued_on.year)
-    rendered = notice_render(campaign=locked, kind=kind, issued_on=issued_on, deadline=deadline, title=title,
-                             body=body, previous_sha256=previous, document_number=series.number(issued_on.year, serial),
-                             preview=False)
+    draft = render(issued_on=issued_on, previous_sha256=previous, document_number=series.number(issued_on.year, serial))
     signed = signing.signing_configured()
-    pdf = signing.sign_pdf(rendered.pdf) if signed else rendered.pdf
+    pdf = signing.sign_pdf(draft.pdf) if signed else draft.pdf
     sha256 = hashlib.sha256(pdf).hexdigest()
     sequence = (head.sequence if head else 0) + 1
-    name = default_storage.save(f"notices/{issued_on.year}/{sequence:05d}-{locked.slug}-{kind}-{sha256[:12]}.pdf",
+    name = default_storage.save(f"notices/{issued_on.year}/{sequence:05d}-{campaign.slug}-{kind}-{sha256[:12]}.pdf",
                                 ContentFile(pdf))
     chain_before = None
     try:
@@ -192,21 +231,21 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
         if token is not None:
             default_storage.save(anchoring.timestamp_name(name), ContentFile(token))
         user, label = actor_parts(actor)
-        period = rendered.data.period
+        period = draft.period
         notice = Notice.objects.create(
-            sequence=sequence, campaign=locked, run=rendered.run, kind=kind, title=rendered.data.title,
-            body=rendered.data.body, issued_on=issued_on,
+            sequence=sequence, campaign=campaign, run=draft.run, kind=kind, title=draft.title,
+            body=draft.body, issued_on=issued_on,
             period_start=period.start if period else None, objection_deadline=period.end if period else None,
             working_days=(period.working_days or None) if period else None,
-            series=series, number_year=issued_on.year, number_serial=serial, document_number=rendered.data.document_number,
+            series=series, number_year=issued_on.year, number_serial=serial,
+            document_number=series.number(issued_on.year, serial),
             file=name, size=len(pdf), sha256=sha256, previous_sha256=previous, signed=signed,
             published_at=now, published_by=user, published_by_label=label,
         )
-        score_run_freeze(run=rendered.run, actor=actor)
-        target = Status.PUBLICIZED if kind == Kind.PUBLICITY else Status.FINAL
-        campaign_set_status(campaign=locked, status=target, actor=actor, process=PROCESSES[kind])
+        if then is not None:
+            then(notice)
         audit_record(actor=actor, action=f"notice.publish.{kind}", obj=notice,
-                     data={"sha256": sha256, "previous_sha256": previous, "run": rendered.run.number,
+                     data={"sha256": sha256, "previous_sha256": previous, "run": draft.run.number,
                            "document_number": notice.document_number,
                            "sequence": sequence, "signed": notice.signed, "timestamped": token is not None})
         # Last, so that nothing after it can fail: the public chain file gets the notice's line.
@@ -224,7 +263,6 @@ def notice_publish(*, campaign: Campaign, kind: str, actor, now: dt.datetime | N
                                     "published. Try again later.")
                                   % {"url": settings.MINPING_TSA_URL, "error": error}]) from None
         raise
-    campaign.status = locked.status
     return notice
 
 

@@ -218,7 +218,7 @@ def objection_status(request):
 
 
 def _kind(kind: str) -> str:
-    if kind not in Notice.Kind.values:
+    if kind not in Notice.RESULT_KINDS:
         raise Http404
     return kind
 
@@ -231,7 +231,7 @@ def staff_index(request):
         rows.append({"campaign": campaign, "notices": list(campaign.notices.order_by("sequence")),
                      "kinds": [{"kind": k, "label": label,
                                 "problems": services.publish_problems(campaign=campaign, kind=k)}
-                               for k, label in Notice.Kind.choices]})
+                               for k, label in Notice.Kind.choices if k in Notice.RESULT_KINDS]})
     return render(request, "publicity/staff.html", {"rows": rows})
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "surveys",
     "scoring",
     "publicity",
+    "rectification",
     "jobs",
     "staff",
 ]
@@ -285,6 +287,10 @@ MINPING_OBJECTION_ADDRESS = env_str("MINPING_OBJECTION_ADDRESS", "民评市人�
 # Length of the publicity period in working days (statutory holidays and adjusted working days count
 # as the State Council sets them, from the chinese-calendar package).
 MINPING_PUBLICITY_WORKING_DAYS = env_int("MINPING_PUBLICITY_WORKING_DAYS", 5)
+# Rectification: attachments of plans and reports (bytes), public return-visit ratings per client per window.
+MINPING_RECTIFICATION_FILE_MAX_BYTES = env_int("MINPING_RECTIFICATION_FILE_MAX_BYTES", 10 * 1024 * 1024)
+MINPING_RETURN_VISITS_LIMIT = env_int("MINPING_RETURN_VISITS_LIMIT", 5)
+MINPING_RETURN_VISITS_WINDOW = env_int("MINPING_RETURN_VISITS_WINDOW", 3600)
 # The organ's own seal (印章) image — PNG or SVG file — embedded as a data: URL; empty: no seal.
 # The software never draws a seal of its own.
 MINPING_SEAL_IMAGE = env_str("MINPING_SEAL_IMAGE", "")

@@ -12,6 +12,7 @@ from jobs.models import Job
 from jobs.services import job_enqueue
 from publicity.models import Objection
 from publicity.services import notice_publish, objection_file
+from rectification.services import case_open_by_staff
 from scoring.jobs import score_campaign
 from surveys.codes import generate_code
 from surveys.models import PaperImport, RosterEntry, Unit, UnitContact
@@ -42,6 +43,7 @@ class World:
     code: str             # a well-formed invitation code
     users: dict
     job: object = None    # a failed background job (scoring the published campaign was refused)
+    case: object = None   # a rectification case of `unit`
 
     def url(self, route: str) -> str:
         """The route with its parameters filled from this world's objects."""
@@ -63,7 +65,7 @@ class World:
             "<slug:slug>": self.campaign.slug, "<slug:campaign>": self.campaign.slug,
             "<str:code>": self.unit.code if route.startswith(("results/", "units/")) else self.code,
             "<str:kind>": "publicity", "<slug:group>": "residents",
-            "<uuid:pk>": str(self.job.pk),
+            "<uuid:pk>": str(self.job.pk), "<int:case>": str(self.case.pk),
         }
         for placeholder, value in values.items():
             route = route.replace(placeholder, value)
@@ -101,4 +103,5 @@ def build_world() -> World:
                       title_args={"campaign": campaign.title})
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED   # a published campaign is not scored again
-    return World(campaign=campaign, notice=notice, unit=unit, code=code, users=users, job=job)
+    case = case_open_by_staff(campaign=campaign, unit=unit, problem="评议意见：办事排队时间长", actor=users["staff"])
+    return World(campaign=campaign, notice=notice, unit=unit, code=code, users=users, job=job, case=case)

@@ -11,7 +11,8 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Rendered by WeasyPrint into PDFs only (their page rules need <style>); never served as a page,
 # except the staff preview, which alone allows inline style (publicity.views.staff_preview).
 PDF_ONLY = {"publicity/notice.html", "publicity/_method_note.html", "publicity/_preview_watermark.html",
-            "publicity/_chain_anchor.html", "surveys/slips.html"}
+            "publicity/_chain_anchor.html", "surveys/slips.html",
+            "rectification/notice.html"}
 # Inline script (a data block, type="application/json" as json_script writes, is not run, so allowed),
 # <style>, style="" and on…="" handlers.
 INLINE = re.compile(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>|<style\b|<[a-z][^>]*\s(?:style|on[a-z]+)\s*=",

@@ -235,6 +235,19 @@ MATRIX = {
     "staff/campaigns/<slug:slug>/close/": ("L 403 403 403 200 200", "L 403 403 403 R R"),
     "staff/campaigns/<slug:slug>/reopen/": ("L 403 403 403 200 200", "L 403 403 403 R R"),
     "staff/campaigns/<slug:slug>/score/": ("L 403 403 403 200 200", "L 403 403 403 R R"),
+    # Rectification (issue 12): the public page, a case's timeline and the return visits are for everyone
+    # (an empty rating is a form with errors); contacts act on their own units' cases, staff on all
+    "rectification/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "rectification/<int:case>/": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
+    "rectification/<int:case>/rate/": ("200 200 200 200 200 200", "400 400 400 400 400 400"),
+    "rectification/visit/": ("200 200 200 200 200 200", "400 400 400 400 400 400"),
+    "rectification/<int:case>/report/": ("L 405 405 405 405 405", "L 403 R 403 R R"),
+    "rectification/<int:case>/review/": ("L 405 405 405 405 405", "L 403 403 403 R R"),
+    "rectification/mine/": ("L 403 200 200 200 200", "L 405 405 405 405 405"),
+    "rectification/new/": ("L 403 403 403 200 200", "L 403 403 403 400 400"),
+    "rectification/publish/<slug:campaign>/": ("L 405 405 405 405 405", "L 403 403 403 R R"),
+    # Anyone reads a campaign's cases; opening one takes an evaluation staff's API token (a session is not one)
+    "api/v1/campaigns/<slug:slug>/rectifications/": ("200 200 200 200 200 200", "401 401 401 401 401 401"),
     # For load balancers and monitors: no secrets, never cached
     "healthz": ("200 200 200 200 200 200", "405 405 405 405 405 405"),
     # The receipt lives in the voter's browser (a signed cookie): without one there is none to show

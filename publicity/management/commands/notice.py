@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         add_campaign_argument(parser)
-        parser.add_argument("--kind", choices=Notice.Kind.values, default=Notice.Kind.PUBLICITY)
+        parser.add_argument("--kind", choices=Notice.RESULT_KINDS, default=Notice.Kind.PUBLICITY)
         parser.add_argument("--out", required=True, type=Path, help="PDF file to write")
         parser.add_argument("--html", type=Path, help="also write the HTML (the browser preview)")
         parser.add_argument("--date", type=iso_date, help="date of issue (YYYY-MM-DD), default today")

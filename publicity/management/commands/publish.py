@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         add_campaign_argument(parser)
-        parser.add_argument("--kind", choices=Notice.Kind.values, required=True)
+        parser.add_argument("--kind", choices=Notice.RESULT_KINDS, required=True)
         parser.add_argument("--deadline", type=iso_date,
                             help="last day of the publicity period, instead of counting working days "
                                  "(when the calendar does not know the year yet)")
