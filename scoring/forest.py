@@ -10,6 +10,7 @@ ROW = 22          # px per unit
 LABEL = 230       # px for the unit names
 PLOT = 420        # px for the axis
 RIGHT = 70        # px for the score text
+LABEL_ROOM = LABEL - 8 - 2   # px a name may take, right-aligned 8 px left of the axis
 TOP, BOTTOM = 28, 34
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 # Intervals stay legible in print, where a plot is about 0.22 mm per px: a stroke of at least
@@ -81,7 +82,8 @@ def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = Tr
     parts += _ticks(low, high, x, TOP + ROW * len(rows), axis_label)
     for i, r in enumerate(rows):
         y = TOP + ROW * i + ROW / 2
-        parts.append(f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end">{escape(r.label)}</text>')
+        parts.append(f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end"{_label_size(r.label)}>'
+                     f'{escape(r.label)}</text>')
         parts.append(f'<line class="interval" x1="{x(r.ci_low)}" y1="{y}" x2="{x(r.ci_high)}" y2="{y}" '
                      f'stroke="{INK}" stroke-width="{INTERVAL_STROKE}"/>')
         # End caps taller than the dot: an interval narrower than the dot still shows where it ends.
@@ -94,6 +96,13 @@ def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = Tr
             parts.append(f'<text x="{LABEL + PLOT + 8}" y="{y + 4}">{r.estimate:.1f}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _label_size(label: str) -> str:
+    """A font-size attribute for a name too long for its column at 12 px (set smaller, to fit), else ''.
+    Widths are generous: 1 em a Chinese or full-width character, 0.6 em anything else."""
+    width = sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in label)
+    return f' font-size="{int(10 * LABEL_ROOM / width) / 10:g}"' if width * 12 > LABEL_ROOM else ""
 
 
 def _ticks(low: float, high: float, x, bottom: float, axis_label: str) -> list[str]:
