@@ -18,6 +18,7 @@ import io
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,14 +40,18 @@ def bare_table_html(data: document.NoticeData) -> str:
             'body{font-family:"Noto Serif CJK SC"}</style></head><body><table>' + rows + "</table></body></html>")
 
 
-def render_notice(units: int) -> bytes:
-    return document.notice_pdf(notice_data(units, long_names=False))
+def render_notice(units: int) -> tuple[bytes, float]:
+    started = time.process_time()
+    pdf = document.notice_pdf(notice_data(units, long_names=False))
+    return pdf, time.process_time() - started
 
 
-def render_bare(units: int) -> bytes:
+def render_bare(units: int) -> tuple[bytes, float]:
     from minping.pdf import render_pdf
 
-    return render_pdf(bare_table_html(notice_data(units, long_names=False)))
+    started = time.process_time()
+    pdf = render_pdf(bare_table_html(notice_data(units, long_names=False)))
+    return pdf, time.process_time() - started
 
 
 def page_count(pdf: bytes) -> int:
@@ -81,15 +86,19 @@ def main() -> None:
         for name, function in phases:
             runs[name].append(measure(function, args.units))
     for name, _ in phases:
-        pdf, seconds, peak = min(runs[name], key=lambda run: run[1])
-        results[name] = (page_count(pdf), len(pdf), seconds, peak)
-    baseline = results["bare table (baseline)"][2]
-    print(f"PDF notice: {args.units} units (版头, annex of tables and forest plots, tagged PDF/A-3a with results.json)")
+        (pdf, _), seconds, peak = min(runs[name], key=lambda run: run[1])
+        cpu = min(run[0][1] for run in runs[name])
+        results[name] = (page_count(pdf), len(pdf), seconds, cpu, peak)
+    baseline, baseline_cpu = results["bare table (baseline)"][2:4]
+    print(f"PDF notice: {args.units} units (版头, 版记, annex of tables and forest plots, tagged PDF/A-3a with "
+          "results.json)")
     print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}; best of {args.repeat}")
-    print(f"{'phase':<24}{'seconds':>9}{'pages':>7}{'KiB':>8}{'peak MiB':>10}{'× baseline':>12}")
-    for name, (pages, size, seconds, peak) in results.items():
-        print(f"{name:<24}{seconds:>9.2f}{pages:>7}{size / 1024:>8.0f}{peak:>10.0f}{seconds / baseline:>12.2f}")
+          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}; best of {args.repeat}")
+    print(f"{'phase':<24}{'seconds':>9}{'CPU s':>8}{'pages':>7}{'KiB':>8}{'peak MiB':>10}{'× baseline':>12}"
+          f"{'CPU ×':>8}")
+    for name, (pages, size, seconds, cpu, peak) in results.items():
+        print(f"{name:<24}{seconds:>9.2f}{cpu:>8.2f}{pages:>7}{size / 1024:>8.0f}{peak:>10.0f}"
+              f"{seconds / baseline:>12.2f}{cpu / baseline_cpu:>8.2f}")
     seconds = results["notice"][2]
     ratio = seconds / baseline
     met = ratio <= 2 and seconds < 5

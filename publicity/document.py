@@ -26,7 +26,8 @@ from django.utils import translation
 
 from minping.pdf import local_only_fetcher, pdfa_finisher, render_pdf
 from scoring.compute import is_borderline
-from scoring.forest import ForestRow, forest_svg
+from scoring.forest import LABEL_ROOM as FOREST_LABEL_ROOM
+from scoring.forest import ForestRow, forest_svg, label_em
 
 from .calendar import Period
 from .forest_pages import slice_forest
@@ -335,20 +336,31 @@ def result_sections(result: dict) -> list[KindSection]:
 class FigurePiece:
     src: str      # the SVG as a data: URL (an image: its elements are no part of the HTML's cascade)
     alt: str      # what a screen reader says (PDF/A-3a: the Figure's /Alt)
+    names: list[tuple[str, str]] = field(default_factory=list)   # its units' names, top to bottom, with a size
 
 
 def forest_pieces(rows: list[ForestRow], label: str, figure: int) -> list[FigurePiece]:
-    svg = forest_svg(rows, title=f"{label}得分及置信区间", axis_label="得分（满分100分）", scores=False)
+    """The plot in pieces, its names left out of the SVG: the template sets them over the name column
+    as HTML text, one line a row (WeasyPrint lays SVG text out letter by letter: most of a plot's cost)."""
+    svg = forest_svg(rows, title=f"{label}得分及置信区间", axis_label="得分（满分100分）", scores=False, labels=False)
     pieces = slice_forest(svg, len(rows), FOREST_ROWS_PER_PIECE)
+    ordered = [r.label for r in sorted(rows, key=lambda r: (-r.estimate, r.label))]   # forest_svg's order
     out, first = [], 1
     for piece in pieces:
         count = piece.count('class="marker"')
         span = f"第{first}至{first + count - 1}位" if len(pieces) > 1 else f"共{count}个单位"
         out.append(FigurePiece(
             src="data:image/svg+xml;base64," + base64.b64encode(piece.encode()).decode(),
-            alt=f"图{figure}（{span}）：{label}综合得分及置信区间的森林图，单位按得分从高到低排列，数值与附件表格一致。"))
+            alt=f"图{figure}（{span}）：{label}综合得分及置信区间的森林图，单位按得分从高到低排列，数值与附件表格一致。",
+            names=[(name, _forest_name_size(name)) for name in ordered[first - 1:first - 1 + count]]))
         first += count
     return out
+
+
+def _forest_name_size(name: str) -> str:
+    """'' for a name that fits the plot's name column at its 12 px, else the smaller size ("s10", "s8")."""
+    width = label_em(name)
+    return "" if width * 12 <= FOREST_LABEL_ROOM else "s10" if width * 10 <= FOREST_LABEL_ROOM else "s8"
 
 
 def _row(u: dict) -> ResultRow:

@@ -53,12 +53,14 @@ def _axis(rows: list[ForestRow]) -> tuple[float, float]:
     return (low, high) if high > low else (low - step, high + step)
 
 
-def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = True) -> str:
+def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = True, labels: bool = True) -> str:
     """An SVG document: units sorted by estimate (highest first), a dot (class "marker") at the
     estimate, a line with end caps for its interval; alternate shaded bands hold statistically tied
     ranks. The axis is this plot's own (from its lowest to its highest interval end, in steps of 5).
     `scores=False` leaves out the score printed at the right of each row (where a table beside the
-    plot already gives it: text is most of the cost of drawing the plot in a PDF)."""
+    plot already gives it: text is most of the cost of drawing the plot in a PDF). `labels=False` leaves
+    out the units' names, keeping their column: the PDF notice sets them as HTML text over it, because
+    WeasyPrint lays out SVG text letter by letter, each name in a group of its own."""
     rows = sorted(rows, key=lambda r: (-r.estimate, r.label))
     width = LABEL + PLOT + RIGHT
     height = TOP + ROW * max(len(rows), 1) + BOTTOM
@@ -82,8 +84,9 @@ def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = Tr
     parts += _ticks(low, high, x, TOP + ROW * len(rows), axis_label)
     for i, r in enumerate(rows):
         y = TOP + ROW * i + ROW / 2
-        parts.append(f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end"{_label_size(r.label)}>'
-                     f'{escape(r.label)}</text>')
+        if labels:
+            parts.append(f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end"{_label_size(r.label)}>'
+                         f'{escape(r.label)}</text>')
         parts.append(f'<line class="interval" x1="{x(r.ci_low)}" y1="{y}" x2="{x(r.ci_high)}" y2="{y}" '
                      f'stroke="{INK}" stroke-width="{INTERVAL_STROKE}"/>')
         # End caps taller than the dot: an interval narrower than the dot still shows where it ends.
@@ -98,10 +101,14 @@ def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = Tr
     return "".join(parts)
 
 
+def label_em(label: str) -> float:
+    """A name's width in em, generous: 1 a Chinese or full-width character, 0.6 anything else."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in label)
+
+
 def _label_size(label: str) -> str:
-    """A font-size attribute for a name too long for its column at 12 px (set smaller, to fit), else ''.
-    Widths are generous: 1 em a Chinese or full-width character, 0.6 em anything else."""
-    width = sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in label)
+    """A font-size attribute for a name too long for its column at 12 px (set smaller, to fit), else ''."""
+    width = label_em(label)
     return f' font-size="{int(10 * LABEL_ROOM / width) / 10:g}"' if width * 12 > LABEL_ROOM else ""
 
 

@@ -131,3 +131,31 @@ def test_the_final_reports_hash_of_the_publicity_notice_wraps_within_the_margins
     assert _outside_the_block(final.pdf) == []
     text = "".join(line["text"] for page in _pages(final.pdf) for line in _lines(page))
     assert f"公示文件SHA-256：{published.sha256}" in text     # whole, across the line break
+
+
+# --- The forest plots' names ---------------------------------------------------------------------------
+
+NAME_COLUMN_RIGHT = BLOCK_LEFT + (230 - 8) / 720 * 156 * MM   # the plot's names end 8 px left of its axis
+
+
+def test_each_forest_name_stands_on_its_units_row_within_the_name_column():
+    data = notice_data(60)
+    pages = _pages(document.notice_pdf(data))
+    plotted = 0
+    for page in pages:
+        markers = [c for c in page.curves if c["fill"] and c["non_stroking_color"]   # the red dots
+                   and c["non_stroking_color"][0] > 0.6 > c["non_stroking_color"][1]
+                   and c["x1"] - c["x0"] < 2 * MM and c["bottom"] - c["top"] < 2 * MM]
+        if not markers:
+            continue
+        names = [line for line in page.extract_text_lines() if line["x1"] <= NAME_COLUMN_RIGHT + 0.5
+                 and any(abs((line["top"] + line["bottom"]) / 2 - (m["top"] + m["bottom"]) / 2) < 0.5 * MM
+                         for m in markers)]
+        assert len(names) == len(markers), page.page_number      # one name a row, on the row's height
+        for line in names:
+            assert line["x0"] >= BLOCK_LEFT and abs(line["x1"] - NAME_COLUMN_RIGHT) < 1 * MM   # right-aligned
+        plotted += len(names)
+    ranked = {r.name for s in data.sections for r in s.ranked}
+    assert plotted == len(ranked)
+    long_names = [r.name for s in data.sections for r in s.ranked if len(r.name) > 18]
+    assert long_names    # they are set smaller to fit the column (checked above with the others)
