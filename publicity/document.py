@@ -14,6 +14,7 @@ the file identifier all follow from the content, so the same run rendered twice 
 import base64
 import datetime as dt
 import json
+import math
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from minping.pdf import local_only_fetcher, pdfa_finisher, render_pdf
-from scoring.forest import ForestRow, forest_svg
+from scoring.forest import LABEL_ROOM as FOREST_LABEL_ROOM
+from scoring.forest import ForestRow, forest_svg, label_em
 from scoring.results import RunResult, UnitResult
 
 from .calendar import Period
@@ -48,7 +50,23 @@ FOREST_ROWS_PER_PIECE = 10
 # Where a unit's name may wrap in a table cell: after a leading place name (民评市) and after these
 # words (and closing brackets), never inside a word.
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,4}?[市区县](?=.{2})")
-_WORD = re.compile(r".+?(?:街道办事处|办事处|委员会|办公室|管理局|服务中心|街道|社区|窗口|大厅|分局|支队|大队|[）)])")
+_WORD = re.compile(r".+?(?:街道办事处|办事处|委员会|办公室|管理局|服务中心|街道|社区|窗口|大厅|分局|支队|大队|人民政府|"
+                   r"领导小组|工作组|[）)])")
+BLOCK_WIDTH_PT = 156 / 25.4 * 72   # the text block's width
+# The organ mark (发文机关标志): one line at 30 pt when it fits the block, smaller for a longer name down
+# to ORGAN_MARK_MIN_PT, then two (or more) balanced lines broken between words rather than smaller type.
+ORGAN_MARK_PT, ORGAN_MARK_MIN_PT = 30.0, 20.0
+ORGAN_MARK_SPACING = 0.05   # em of letter-spacing after each character
+# The 版记 in 4号 (14 pt): a line per element, 抄送 one character in on each side and wrapping under the
+# first organ after "抄送：" (so 31 − 2 − 3 characters a line); the rules' heights and the rows' padding.
+RECORD_FONT_PT, RECORD_LINE_PT = 14.0, 24.0
+RECORD_COPIES_EM = int(BLOCK_WIDTH_PT // RECORD_FONT_PT) - 2 - 3
+RECORD_PRINTED_EM = int(BLOCK_WIDTH_PT // RECORD_FONT_PT) - 2   # 印发机关 and 印发日期, one character in each
+RECORD_DATE_EM = 12                                              # "2026年12月31日印发" and the space before it
+RECORD_RULES_PT = (0.35 + 0.25 + 0.35) / 25.4 * 72
+# The 署名 is centred over the 成文日期 (16 pt, ending four characters from the right of the 27.6
+# character block, about 7 characters long): room for 14 characters on each side of its centre.
+SIGNATURE_CENTRED_EM = 14
 TABLE_FONT_PT = 10.5   # 五号, the annex tables' type
 CELL_SLACK_PT = 1      # a cell's width is its content box: padding and rules come on top
 NAME_FITS = 14   # characters of 10.5 pt that always fit on a line of the name column
@@ -88,6 +106,40 @@ def name_parts(name: str) -> list[str]:
         parts.append(name[position:end])
         position = end
     return parts
+
+
+@dataclass(frozen=True)
+class OrganMark:
+    lines: list[str]
+    size_pt: float
+
+
+def organ_mark(organ: str) -> OrganMark:
+    """The organ mark's lines and type size: the fewest lines (broken between words, of nearly equal
+    length) on which it can be set within the block at no less than ORGAN_MARK_MIN_PT, at most 30 pt."""
+    for count in range(1, len(organ) + 1):
+        lines = balanced_lines(organ, count)
+        widest = max(text_width(line) for line in lines) * (1 + ORGAN_MARK_SPACING)
+        size = min(ORGAN_MARK_PT, math.floor(10 * BLOCK_WIDTH_PT / widest) / 10)
+        if size >= ORGAN_MARK_MIN_PT:
+            return OrganMark(lines, size)
+    return OrganMark([organ], ORGAN_MARK_MIN_PT)   # unreachable: one character a line always fits
+
+
+def balanced_lines(text: str, count: int) -> list[str]:
+    """`text` on `count` lines of nearly equal length, each break between two words (`name_parts`)
+    when one is within three characters of the even split, else at the even split."""
+    words = name_parts(text)
+    cuts = {len("".join(words[:k])) for k in range(1, len(words))}
+    lines, start = [], 0
+    for k in range(1, count):
+        even = round(len(text) * k / count)
+        near = sorted((c for c in cuts if start < c < len(text) and abs(c - even) <= 3), key=lambda c: abs(c - even))
+        end = near[0] if near else even
+        lines.append(text[start:end])
+        start = end
+    lines.append(text[start:])
+    return [line for line in lines if line]
 
 
 def fmt(value, digits: int = 1) -> str:
@@ -188,15 +240,38 @@ class NoticeData:
     qr: str = ""                                        # the objection URL's QR code, a data: URL
     document_number: str = ""                           # 发文字号, e.g. 民评办〔2026〕3号
     recipients: str = ""                                # 主送机关, when the notice has any
+    copies_to: str = ""                                 # 抄送机关 in the 版记, e.g. 市委办公室，市政府办公室
+    printed_by: str = ""                                # 印发机关 in the 版记 (empty: the issuing organ)
+
+    @property
+    def printer(self) -> str:
+        return self.printed_by or self.issuing_organ
 
     @property
     def annex_title(self) -> str:
         return f"{self.campaign_title}结果"
 
     @property
-    def organ_mark_size(self) -> str:
-        """The red organ mark on one line of the 156 mm block: 30 pt, smaller for long names."""
-        return "long" if len(self.issuing_organ) > 14 else "short"
+    def organ_mark(self) -> "OrganMark":
+        return organ_mark(self.issuing_organ)
+
+    @property
+    def signature_centred(self) -> bool:
+        """Whether the 署名 fits centred over the 成文日期, which ends four characters from the right."""
+        return text_width(self.issuing_organ) <= SIGNATURE_CENTRED_EM
+
+    @property
+    def copies_to_text(self) -> str:
+        """抄送 as the 版记 prints it: the organs, ending with 。 (none: no 抄送 line)."""
+        organs = self.copies_to.strip().rstrip("。.")
+        return f"{organs}。" if organs else ""
+
+    @property
+    def record_height_pt(self) -> float:
+        """Room the 版记 takes at the foot of the last page (generous: it must never cover the text)."""
+        lines = -(-(text_width(self.printer) + RECORD_DATE_EM) // RECORD_PRINTED_EM)
+        lines += -(-text_width(self.copies_to_text) // RECORD_COPIES_EM) if self.copies_to_text else 0
+        return lines * RECORD_LINE_PT + RECORD_RULES_PT + (RECORD_LINE_PT / 2)
 
     @property
     def kind_word(self) -> str:
@@ -254,20 +329,31 @@ def result_sections(result: RunResult) -> list[KindSection]:
 class FigurePiece:
     src: str      # the SVG as a data: URL (an image: its elements are no part of the HTML's cascade)
     alt: str      # what a screen reader says (PDF/A-3a: the Figure's /Alt)
+    names: list[tuple[str, str]] = field(default_factory=list)   # its units' names, top to bottom, with a size
 
 
 def forest_pieces(rows: list[ForestRow], label: str, figure: int) -> list[FigurePiece]:
-    svg = forest_svg(rows, title=f"{label}得分及置信区间", axis_label="得分（满分100分）", scores=False)
+    """The plot in pieces, its names left out of the SVG: the template sets them over the name column
+    as HTML text, one line a row (WeasyPrint lays SVG text out letter by letter: most of a plot's cost)."""
+    svg = forest_svg(rows, title=f"{label}得分及置信区间", axis_label="得分（满分100分）", scores=False, labels=False)
     pieces = slice_forest(svg, len(rows), FOREST_ROWS_PER_PIECE)
+    ordered = [r.label for r in sorted(rows, key=lambda r: (-r.estimate, r.label))]   # forest_svg's order
     out, first = [], 1
     for piece in pieces:
         count = piece.count('class="marker"')
         span = f"第{first}至{first + count - 1}位" if len(pieces) > 1 else f"共{count}个单位"
         out.append(FigurePiece(
             src="data:image/svg+xml;base64," + base64.b64encode(piece.encode()).decode(),
-            alt=f"图{figure}（{span}）：{label}综合得分及置信区间的森林图，单位按得分从高到低排列，数值与附件表格一致。"))
+            alt=f"图{figure}（{span}）：{label}综合得分及置信区间的森林图，单位按得分从高到低排列，数值与附件表格一致。",
+            names=[(name, _forest_name_size(name)) for name in ordered[first - 1:first - 1 + count]]))
         first += count
     return out
+
+
+def _forest_name_size(name: str) -> str:
+    """'' for a name that fits the plot's name column at its 12 px, else the smaller size ("s10", "s8")."""
+    width = label_em(name)
+    return "" if width * 12 <= FOREST_LABEL_ROOM else "s10" if width * 10 <= FOREST_LABEL_ROOM else "s8"
 
 
 def _row(u: UnitResult) -> ResultRow:

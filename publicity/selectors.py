@@ -310,7 +310,8 @@ def notice_data(*, campaign: Campaign, run: ScoreRun, kind: str, issued_on: dt.d
         results_json=document.result_json_text(result), run_number=run.number, input_digest=run.input_digest,
         period=period, seal_data_url=document.seal_data_url(settings.MINPING_SEAL_IMAGE),
         previous_sha256=previous_sha256, document_number=document_number,
-        recipients=settings.MINPING_NOTICE_RECIPIENTS,
+        recipients=settings.MINPING_NOTICE_RECIPIENTS, copies_to=settings.MINPING_NOTICE_COPIES_TO,
+        printed_by=settings.MINPING_NOTICE_PRINTED_BY or organ,
     )
     if kind == Notice.Kind.PUBLICITY:
         data.objection_url = objection_url(campaign)

@@ -10,6 +10,7 @@ ROW = 22          # px per unit
 LABEL = 230       # px for the unit names
 PLOT = 420        # px for the axis
 RIGHT = 70        # px for the score text
+LABEL_ROOM = LABEL - 8 - 2   # px a name may take, right-aligned 8 px left of the axis
 TOP, BOTTOM = 28, 34
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 # Intervals stay legible in print, where a plot is about 0.22 mm per px: a stroke of at least
@@ -52,12 +53,14 @@ def _axis(rows: list[ForestRow]) -> tuple[float, float]:
     return (low, high) if high > low else (low - step, high + step)
 
 
-def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = True) -> str:
+def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = True, labels: bool = True) -> str:
     """An SVG document: units sorted by estimate (highest first), a dot (class "marker") at the
     estimate, a line with end caps for its interval; alternate shaded bands hold statistically tied
     ranks. The axis is this plot's own (from its lowest to its highest interval end, in steps of 5).
     `scores=False` leaves out the score printed at the right of each row (where a table beside the
-    plot already gives it: text is most of the cost of drawing the plot in a PDF)."""
+    plot already gives it: text is most of the cost of drawing the plot in a PDF). `labels=False` leaves
+    out the units' names, keeping their column: the PDF notice sets them as HTML text over it, because
+    WeasyPrint lays out SVG text letter by letter, each name in a group of its own."""
     rows = sorted(rows, key=lambda r: (-r.estimate, r.label))
     width = LABEL + PLOT + RIGHT
     height = TOP + ROW * max(len(rows), 1) + BOTTOM
@@ -81,7 +84,9 @@ def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = Tr
     parts += _ticks(low, high, x, TOP + ROW * len(rows), axis_label)
     for i, r in enumerate(rows):
         y = TOP + ROW * i + ROW / 2
-        parts.append(f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end">{escape(r.label)}</text>')
+        if labels:
+            parts.append(f'<text x="{LABEL - 8}" y="{y + 4}" text-anchor="end"{_label_size(r.label)}>'
+                         f'{escape(r.label)}</text>')
         parts.append(f'<line class="interval" x1="{x(r.ci_low)}" y1="{y}" x2="{x(r.ci_high)}" y2="{y}" '
                      f'stroke="{INK}" stroke-width="{INTERVAL_STROKE}"/>')
         # End caps taller than the dot: an interval narrower than the dot still shows where it ends.
@@ -94,6 +99,17 @@ def forest_svg(rows, *, title: str = "", axis_label: str = "", scores: bool = Tr
             parts.append(f'<text x="{LABEL + PLOT + 8}" y="{y + 4}">{r.estimate:.1f}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def label_em(label: str) -> float:
+    """A name's width in em, generous: 1 a Chinese or full-width character, 0.6 anything else."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in label)
+
+
+def _label_size(label: str) -> str:
+    """A font-size attribute for a name too long for its column at 12 px (set smaller, to fit), else ''."""
+    width = label_em(label)
+    return f' font-size="{int(10 * LABEL_ROOM / width) / 10:g}"' if width * 12 > LABEL_ROOM else ""
 
 
 def _ticks(low: float, high: float, x, bottom: float, axis_label: str) -> list[str]:

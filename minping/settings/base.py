@@ -281,6 +281,10 @@ MINPING_ISSUING_ORGAN = env_str("MINPING_ISSUING_ORGAN", "民评市群众评议�
 MINPING_DOCUMENT_PREFIX = env_str("MINPING_DOCUMENT_PREFIX", "民评办")
 # 主送机关 printed under the title (e.g. "各区人民政府，市政府各部门"); empty: none, as for a public notice.
 MINPING_NOTICE_RECIPIENTS = env_str("MINPING_NOTICE_RECIPIENTS", "")
+# The 版记 at the end of every notice: 抄送 (e.g. "市委办公室，市人大常委会办公室"; empty: no 抄送 line)
+# and the 印发机关 (empty: the issuing organ); the 印发日期 is the date of issue.
+MINPING_NOTICE_COPIES_TO = env_str("MINPING_NOTICE_COPIES_TO", "")
+MINPING_NOTICE_PRINTED_BY = env_str("MINPING_NOTICE_PRINTED_BY", "")
 # How to object during the publicity period, printed in every publicity notice.
 MINPING_OBJECTION_PHONE = env_str("MINPING_OBJECTION_PHONE", "0000-12345678（演示号码）")
 MINPING_OBJECTION_ADDRESS = env_str("MINPING_OBJECTION_ADDRESS", "民评市人民路 1 号评议办公室（演示地址）")

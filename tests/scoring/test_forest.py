@@ -1,7 +1,7 @@
 """The forest plot: valid SVG, one marker per unit, sorted, tied ranks banded."""
 import xml.etree.ElementTree as ET
 
-from scoring.forest import ForestRow, forest_svg, tied_bands
+from scoring.forest import LABEL_ROOM, ForestRow, forest_svg, label_em, tied_bands
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -70,3 +70,20 @@ def test_each_plot_has_its_own_scale():
     high = ticks([ForestRow("甲", 92.0, 90.5, 93.5), ForestRow("乙", 91.0, 89.0, 93.0)])
     wide = ticks([ForestRow("甲", 80.0, 62.0, 98.0), ForestRow("乙", 55.0, 41.0, 69.0)])
     assert high == ["85", "90", "95"] and wide[0] == "40" and wide[-1] == "100"
+
+
+def test_without_labels_the_names_are_left_out_and_the_drawing_keeps_its_geometry():
+    with_names, without = forest_svg(_rows()), forest_svg(_rows(), labels=False)
+    names = {"甲", "丙", "乙 <单位>", "丁"}
+    assert not [t for t in ET.fromstring(without).findall(f"{SVG}text") if t.text in names]
+    markers = [[m.attrib for m in ET.fromstring(svg).findall(f"{SVG}circle[@class='marker']")]
+               for svg in (with_names, without)]
+    assert markers[0] == markers[1]
+
+
+def test_a_name_too_long_for_its_column_is_set_smaller_to_fit():
+    long_name = "民评市卫生健康委员会医师执业注册窗口11号"
+    root = ET.fromstring(forest_svg([ForestRow(long_name, 80.0, 78.0, 82.0), ForestRow("甲", 70.0, 68.0, 72.0)]))
+    sizes = {t.text: t.get("font-size") for t in root.findall(f"{SVG}text[@text-anchor='end']")}
+    assert sizes["甲"] is None                                   # 12 px, the plot's size
+    assert float(sizes[long_name]) * label_em(long_name) <= LABEL_ROOM < 12 * label_em(long_name)
