@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("minping", "minping/lib", "surveys", "scoring", "publicity", "jobs")
+APPS = ("minping", "minping/lib", "accounts", "surveys", "scoring", "publicity", "rectification", "staff", "jobs")
 ENTRY = re.compile(r"^(?P<indent> *)(?P<name>[\w.\-]+/?)(?:\s{2,}.*)?$")
 
 
