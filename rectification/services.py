@@ -16,6 +16,7 @@ from publicity.calendar import CalendarUnavailable, working_day_period
 from publicity.models import Objection
 from publicity.selectors import objection_by_number
 from scoring.models import ScoreRun
+from scoring.results import UnitResult
 from surveys.audit import actor_parts, audit_record
 from surveys.models import Campaign, Commitment, Unit
 from surveys.roles import is_evaluation_staff
@@ -91,27 +92,27 @@ def bottom_band_size(*, kind_size: int, bottom_band: int) -> int:
     return min(bottom_band, kind_size // 2)
 
 
-def score_reasons(entry: dict, *, kind_size: int, bands, dissatisfied_share: float, bottom_band: int) -> list[str]:
+def score_reasons(entry: UnitResult, *, kind_size: int, bands, dissatisfied_share: float, bottom_band: int) -> list[str]:
     """Why a unit's result in a run calls for a case (empty: it does not).
 
     Last place counts only when the rank interval says so: its best rank lies in the bottom
     `bottom_band` places of the kind (`bottom_band_size`). A unit last by point estimate whose interval
     reaches further up is not called last (DESIGN.md §4, honest league tables)."""
-    if entry["suppressed"]:
+    if entry.suppressed:
         return []
     reasons = []
     lowest_grade = bands[-1][1]
-    if entry.get("grade") == lowest_grade:
+    if entry.grade == lowest_grade:
         reasons.append(_("graded %(grade)s (score %(score)s)")
-                       % {"grade": lowest_grade, "score": entry["published"]["score"]})
-    share = entry["satisfied"]["value"]
+                       % {"grade": lowest_grade, "score": entry.published.score})
+    share = entry.satisfied.value if entry.satisfied else None
     if share is not None and 1 - share > dissatisfied_share:
         reasons.append(_("%(share).1f%% of respondents not satisfied (threshold %(threshold).1f%%)")
                        % {"share": 100 * (1 - share), "threshold": 100 * dissatisfied_share})
     band = bottom_band_size(kind_size=kind_size, bottom_band=bottom_band)
-    if band and entry["rank"] == kind_size and entry["rank_low"] is not None and entry["rank_low"] > kind_size - band:
+    if band and entry.rank == kind_size and entry.rank_low is not None and entry.rank_low > kind_size - band:
         reasons.append(_("ranked last of %(n)d, rank interval %(low)d–%(high)d")
-                       % {"n": kind_size, "low": entry["rank_low"], "high": entry["rank_high"]})
+                       % {"n": kind_size, "low": entry.rank_low, "high": entry.rank_high})
     return reasons
 
 
@@ -129,35 +130,35 @@ def cases_open_from_run(*, run: ScoreRun, actor, today: dt.date | None = None) -
 def _cases_open_from_run(*, run: ScoreRun, actor, today: dt.date) -> list[RectificationCase]:
     campaign = run.campaign
     policy = policy_for(campaign)
-    units = {u.code: u for u in Unit.objects.filter(code__in=[e["code"] for e in run.result["units"]])}
+    result = run.outcome
+    units = {u.code: u for u in Unit.objects.filter(code__in=[e.code for e in result.units])}
     kind_sizes: dict[str, int] = {}
-    for entry in run.result["units"]:
-        if entry["rank"] is not None:
-            kind_sizes[entry["kind"]] = kind_sizes.get(entry["kind"], 0) + 1
+    for entry in result.units:
+        if entry.rank is not None:
+            kind_sizes[entry.kind] = kind_sizes.get(entry.kind, 0) + 1
     opened = []
-    for entry in run.result["units"]:
-        reasons = score_reasons(entry, kind_size=kind_sizes.get(entry["kind"], 0), bands=campaign.grade_bands,
+    for entry in result.units:
+        reasons = score_reasons(entry, kind_size=kind_sizes.get(entry.kind, 0), bands=campaign.grade_bands,
                                 dissatisfied_share=policy.dissatisfied_share, bottom_band=policy.bottom_band)
-        if reasons and not RectificationCase.objects.filter(run=run, unit=units[entry["code"]],
+        if reasons and not RectificationCase.objects.filter(run=run, unit=units[entry.code],
                                                             source=Source.SCORE).exists():
             problem = _("%(campaign)s: %(reasons)s.") % {"campaign": campaign.title, "reasons": "；".join(reasons)}
-            opened.append(_case_open(campaign=campaign, unit=units[entry["code"]], source=Source.SCORE,
+            opened.append(_case_open(campaign=campaign, unit=units[entry.code], source=Source.SCORE,
                                      problem=problem, actor=actor, today=today, run=run))
     opened += _cases_from_commitments(run=run, threshold=policy.commitment_threshold, actor=actor, today=today)
     return opened
 
 
 def _cases_from_commitments(*, run: ScoreRun, threshold: float, actor, today: dt.date) -> list[RectificationCase]:
-    """The run's commitment fulfilment (`"commitments": [{"id", "unit", "score", "ci", "se", "n"}]`)."""
-    low = {c["id"]: c for c in run.result.get("commitments", []) if c.get("score") is not None
-           and c["score"] < threshold}
+    """The run's commitment fulfilment scores below `threshold` (`RunResult.commitments`)."""
+    low = {c.id: c for c in run.outcome.commitments or () if c.score is not None and c.score < threshold}
     opened = []
     for commitment in Commitment.objects.filter(campaign=run.campaign, pk__in=low).select_related("unit"):
         if RectificationCase.objects.filter(run=run, commitment=commitment, source=Source.COMMITMENT).exists():
             continue
         rated = low[commitment.pk]
         problem = _("Commitment “%(text)s” rated %(score).1f (n = %(n)d), below %(threshold)s.") % {
-            "text": commitment.text, "score": rated["score"], "n": rated.get("n") or 0, "threshold": threshold}
+            "text": commitment.text, "score": rated.score, "n": rated.n or 0, "threshold": threshold}
         opened.append(_case_open(campaign=run.campaign, unit=commitment.unit, source=Source.COMMITMENT,
                                  problem=problem, actor=actor, today=today, run=run, commitment=commitment))
     return opened

@@ -157,11 +157,33 @@ class GroupSummary(_JsonRecord):
 
 
 @dataclass(frozen=True)
+class CommitmentResult(_JsonRecord):
+    """A commitment's fulfilment (兑现情况), scored like a unit (`scoring.fulfilment`)."""
+
+    id: int
+    unit: str                 # the unit's code
+    text: str
+    score: float | None
+    ci: list | None           # [low, high]
+    se: float | None
+    n: int
+    suppressed: bool
+
+    @property
+    def ci_low(self) -> float | None:
+        return self.ci[0] if self.ci else None
+
+    @property
+    def ci_high(self) -> float | None:
+        return self.ci[1] if self.ci else None
+
+
+@dataclass(frozen=True)
 class RunResult(_JsonRecord):
     """The whole result of a run, as stored in `ScoreRun.result`."""
 
-    NESTED: ClassVar = {"groups": GroupSummary, "units": UnitResult}
-    LISTS: ClassVar = frozenset({"groups", "units"})
+    NESTED: ClassVar = {"groups": GroupSummary, "units": UnitResult, "commitments": CommitmentResult}
+    LISTS: ClassVar = frozenset({"groups", "units", "commitments"})
 
     campaign: str | None
     run: int | None
@@ -170,6 +192,7 @@ class RunResult(_JsonRecord):
     methods: dict[str, Any] | None
     groups: tuple[GroupSummary, ...]
     units: tuple[UnitResult, ...]
+    commitments: tuple[CommitmentResult, ...] | None   # absent when the campaign had no approved commitments
 
     def units_by_kind(self) -> list[tuple[str, list[UnitResult]]]:
         """(kind, its units in stored order: ranked by rank, then the rest by code), kinds in KIND_ORDER."""

@@ -5,6 +5,7 @@ import json
 from django import template
 
 from scoring.compute import published
+from scoring.results import RunResult
 
 register = template.Library()
 
@@ -12,13 +13,15 @@ register = template.Library()
 @register.filter
 def commitment_rows(results_json: str) -> list[dict]:
     """[{"unit", "text", "target", "score", "ci", "n", "suppressed"}] in the result's order, numbers as printed."""
-    result = json.loads(results_json or "{}")
-    names = {u["code"]: u["name"] for u in result.get("units", [])}
+    if not results_json:
+        return []
+    result = RunResult.from_json(json.loads(results_json))
+    names = {u.code: u.name for u in result.units}
     rows = []
-    for c in result.get("commitments", []):
-        low, high = (published(x) for x in c["ci"])
-        rows.append({"unit": names.get(c["unit"], c["unit"]), "text": c["text"], "n": c["n"],
-                     "suppressed": c["suppressed"] or c["score"] is None, "score": _fmt(published(c["score"])),
+    for c in result.commitments or ():
+        low, high = published(c.ci_low), published(c.ci_high)
+        rows.append({"unit": names.get(c.unit, c.unit), "text": c.text, "n": c.n,
+                     "suppressed": c.suppressed or c.score is None, "score": _fmt(published(c.score)),
                      "ci": f"{_fmt(low)}–{_fmt(high)}"})
     return rows
 

@@ -51,7 +51,8 @@ def test_a_new_runs_stored_json_reads_back_exactly(db):
     run = ScoreRun.objects.get(campaign=scored_campaign())     # as the database returns it (jsonb on PostgreSQL)
     typed = RunResult.from_json(run.result)
     assert _text(typed.to_json()) == _text(run.result)
-    assert not typed.absent and all(not u.absent for u in typed.units)   # this version writes every key
+    # This version writes every key; "commitments" only for a campaign with approved commitments.
+    assert typed.absent == {"commitments"} and typed.commitments is None and all(not u.absent for u in typed.units)
     assert [u.code for u in typed.units] == [u["code"] for u in run.result["units"]]
     first = run.result["units"][0]
     assert (typed.units[0].published.score, typed.units[0].satisfied.method) == \
@@ -83,6 +84,18 @@ def test_the_notices_results_json_is_the_stored_json():
     text = document.result_json_text(RunResult.from_json(MINPING_1_RESULT))
     assert json.loads(text) == MINPING_1_RESULT and text == json.dumps(
         MINPING_1_RESULT, ensure_ascii=False, indent=1, sort_keys=True, allow_nan=False)
+
+
+def test_commitments_read_typed_and_back_exactly():
+    stored = {**MINPING_1_RESULT, "commitments": [
+        {"id": 7, "unit": "SO-1", "text": "三个工作日办结", "score": 81.5, "ci": [78.25, 84.75], "se": 1.66, "n": 52,
+         "suppressed": False},
+        {"id": 8, "unit": "SO-3", "text": "", "score": None, "ci": [None, None], "se": None, "n": 2, "suppressed": True}]}
+    typed = RunResult.from_json(stored)
+    assert _text(typed.to_json()) == _text(stored)
+    first, second = typed.commitments
+    assert (first.id, first.unit, first.ci_low, first.ci_high, first.n) == (7, "SO-1", 78.25, 84.75, 52)
+    assert second.suppressed and second.score is None and second.ci_low is None
 
 
 def test_keys_this_version_does_not_know_are_kept():

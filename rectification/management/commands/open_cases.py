@@ -3,20 +3,21 @@ already; this is for a publication whose deadlines the calendar could not count)
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from publicity.management.commands._common import campaign_by_slug, iso_date
+from publicity.management.commands._common import iso_date
 from publicity.selectors import notice_publicity
 from rectification.services import CaseRefused, cases_open_from_run
+from surveys.management.commands._args import add_campaign_argument, campaign_from_argument
 
 
 class Command(BaseCommand):
     help = "Open the rectification cases that the run of a campaign's publicity notice calls for."
 
     def add_arguments(self, parser):
-        parser.add_argument("campaign", help="campaign slug")
+        add_campaign_argument(parser)
         parser.add_argument("--today", type=iso_date, help="the opening date (default: today)")
 
     def handle(self, *args, campaign, today, **options):
-        target = campaign_by_slug(campaign)
+        target = campaign_from_argument(campaign)
         notice = notice_publicity(target)
         if notice is None:
             raise CommandError(_("Campaign “%(slug)s” has no publicity notice yet.") % {"slug": target.slug})
