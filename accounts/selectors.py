@@ -6,15 +6,12 @@ from django_otp import user_has_device
 from scoring.selectors import contact_unit_ids
 from surveys.roles import is_evaluation_staff
 
-# The staff start page (helper E's /staff/); the integrator switches this to reverse("staff:index").
-STAFF_START = "/staff/"
-
 
 def start_url(user) -> str | None:
     """Where a signed-in person starts: staff on the staff pages, unit contacts on their units;
     None for an account without a role."""
     if is_evaluation_staff(user):
-        return STAFF_START
+        return reverse("staff:home")
     if contact_unit_ids(user):
         return reverse("scoring:index")
     return None
