@@ -131,3 +131,20 @@ def test_the_trend_lists_the_campaigns_the_contact_may_see(client, contact, db):
     assert [row[1] for row in trend] == [f"{s:.1f}" for s in scores]
     markers = html_svg_images(body)[0].findall("{http://www.w3.org/2000/svg}circle[@class='marker']")
     assert [float(m.get("data-estimate")) for m in markers] == scores
+
+
+def test_the_units_rectification_cases_and_never_another_units(client, contact, staff, open_campaign, organ):
+    """The contact's page lists this unit's cases (linked to their public timelines), not others'."""
+    import datetime as dt
+
+    from rectification.services import case_open_by_staff
+
+    _score(open_campaign)
+    other = Unit.objects.filter(kind=Unit.Kind.CITY_ORGAN).exclude(pk=organ.pk).order_by("code").first()
+    today = dt.date(2026, 11, 2)   # a working day the calendar knows
+    mine = case_open_by_staff(campaign=open_campaign, unit=organ, problem="办事窗口午休不接待", actor=staff, today=today)
+    case_open_by_staff(campaign=open_campaign, unit=other, problem="别的单位的整改事项", actor=staff, today=today)
+    body = _page(client, contact, open_campaign, organ)
+    section = body[body.index("<h2>整改"):]
+    assert "办事窗口午休不接待" in section and reverse("rectification:detail", args=[mine.pk]) in section
+    assert "别的单位的整改事项" not in body
