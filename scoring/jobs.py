@@ -3,7 +3,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jobs.services import job_handler, job_stage
+from jobs.models import Job
+from jobs.services import job_enqueue, job_handler, job_stage
 from surveys.ballots import ballots_settle
 from surveys.models import Campaign
 
@@ -23,3 +24,9 @@ def score_campaign(job, *, campaign_id: int) -> dict:
     run = score_run_create(campaign=campaign, actor=job.created_by or PROCESS)
     return {"message": _("Run %(n)d stored.") % {"n": run.number},
             "url": reverse("scoring:campaign", args=[campaign.slug])}
+
+
+def score_campaign_start(*, campaign: Campaign, actor) -> Job:
+    """Start scoring `campaign` in the background (its page follows the job): the one way pages do it."""
+    return job_enqueue(handler=score_campaign, params={"campaign_id": campaign.pk}, actor=actor,
+                       title_args={"campaign": campaign.title})

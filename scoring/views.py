@@ -13,13 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jobs.services import job_enqueue
 from surveys.models import Campaign, Unit
 from surveys.roles import is_evaluation_staff, require_evaluation_staff
 
 from . import selectors
 from .forest import ForestRow, forest_svg
-from .jobs import score_campaign
+from .jobs import score_campaign_start
 from .results import GroupScore, UnitResult
 from .stats import suppress_cells, trend_test
 from .trend_chart import entry_points, trend_svg
@@ -82,8 +81,7 @@ def campaign_score(request, slug):
     """Scoring a large campaign takes a while: it runs as a background job, whose page follows it."""
     require_evaluation_staff(request.user)
     campaign = get_object_or_404(Campaign, slug=slug)
-    job = job_enqueue(handler=score_campaign, params={"campaign_id": campaign.pk}, actor=request.user,
-                      title_args={"campaign": campaign.title})
+    job = score_campaign_start(campaign=campaign, actor=request.user)
     return redirect("jobs:detail", pk=job.pk)
 
 

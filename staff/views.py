@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from jobs.services import job_enqueue
-from scoring.jobs import score_campaign
+from scoring.jobs import score_campaign_start
 from surveys.models import Campaign
 from surveys.roles import require_evaluation_staff
 from surveys.services import TransitionRefused, campaign_set_status
 
 from . import moves, selectors
-from .chart import daily_bars_svg, svg_data_url
+from .chart import daily_bars_svg
 
 
 @login_required
@@ -37,8 +36,8 @@ def campaign_dashboard(request, slug: str):
     require_evaluation_staff(request.user)
     campaign = get_object_or_404(Campaign, slug=slug)
     dashboard = selectors.campaign_dashboard(campaign)
-    chart = svg_data_url(daily_bars_svg(dashboard.chart_days, title=_("Ballots per day"),
-                                        axis_label=_("Day received"))) if dashboard.days else ""
+    chart = daily_bars_svg(dashboard.chart_days, title=_("Ballots per day"),
+                           axis_label=_("Day received")) if dashboard.days else ""
     return render(request, "staff/dashboard.html", {
         "campaign": campaign, "dashboard": dashboard, "chart": chart, "moves": moves.moves_available(campaign),
         "refresh_seconds": settings.MINPING_DASHBOARD_REFRESH_SECONDS,
@@ -65,8 +64,7 @@ def campaign_move(request, slug: str, move: str):
         return redirect("staff:dashboard", slug=campaign.slug)
     if chosen.target is None:
         # Scoring a large campaign takes a while: a background job, whose page shows its progress.
-        job = job_enqueue(handler=score_campaign, params={"campaign_id": campaign.pk}, actor=request.user,
-                          title_args={"campaign": campaign.title})
+        job = score_campaign_start(campaign=campaign, actor=request.user)
         return redirect("jobs:detail", pk=job.pk)
     try:
         campaign_set_status(campaign=campaign, status=chosen.target, actor=request.user)
