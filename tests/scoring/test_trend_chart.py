@@ -2,6 +2,7 @@
 intervals around their estimates, and no chart without points."""
 import xml.etree.ElementTree as ET
 
+from scoring.results import UnitResult
 from scoring.trend_chart import TrendPoint, entry_points, trend_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -45,6 +46,8 @@ def test_no_points_no_chart():
 
 
 def test_points_from_entries_use_the_printed_figures_and_skip_units_not_ranked():
-    ranked = {"suppressed": False, "score": 80.04, "published": {"score": 80.0, "ci_low": 77.5, "ci_high": 82.5}}
-    too_few = {"suppressed": True, "score": None, "published": {"score": None, "ci_low": None, "ci_high": None}}
+    ranked = UnitResult.from_json(
+        {"suppressed": False, "score": 80.04, "published": {"score": 80.0, "ci_low": 77.5, "ci_high": 82.5}})
+    too_few = UnitResult.from_json(
+        {"suppressed": True, "score": None, "published": {"score": None, "ci_low": None, "ci_high": None}})
     assert entry_points([("2025", ranked), ("2026", too_few)]) == [TrendPoint("2025", 80.0, 77.5, 82.5)]
