@@ -372,7 +372,8 @@ class EvaluatorGroup(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.campaign.slug}/{self.key} {self.name}"
+        # People read this (admin lists and choices): the names, never the keys.
+        return f"{self.campaign.title} · {self.name}"
 
     def clean(self):
         if not isinstance(self.rake_on, list) or not all(isinstance(k, str) and k for k in self.rake_on):

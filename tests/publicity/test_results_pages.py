@@ -171,3 +171,22 @@ def test_a_unit_without_published_results_says_so(client, db):
 
 def test_an_unknown_unit_is_not_found(client, db):
     assert client.get("/units/NO-SUCH/").status_code == 404
+
+
+def test_a_units_trend_shows_its_rectification_cases_beside_each_campaign(client, staff, db):
+    import datetime as dt
+
+    from rectification.models import RectificationCase
+    from rectification.services import case_open_by_staff
+
+    first = scored_campaign(seed=1)
+    notice_publish(campaign=first, kind="publicity", actor="tests", now=PUBLISHED_AT)
+    unit = Unit.objects.filter(kind=Unit.Kind.STREET_OFFICE).order_by("code")[0]
+    second = scored_campaign_rating(unit, seed=2, year=first.year + 1)
+    notice_publish(campaign=second, kind="publicity", actor="tests", now=PUBLISHED_AT)
+    case_open_by_staff(campaign=first, unit=unit, problem="窗口午休不接待", actor=staff, today=dt.date(2026, 11, 2))
+    rows = html_tables(client.get(f"/units/{unit.code}/").content.decode(), "history")[0]["rows"][1:]
+    for row, campaign in zip(rows, (first, second), strict=True):
+        count = RectificationCase.objects.filter(campaign=campaign, unit=unit).count()
+        assert row[7] == (f"{count} 项整改事项，已整改 0 项" if count else "无")
+    assert RectificationCase.objects.filter(campaign=first, unit=unit).exists()
