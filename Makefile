@@ -84,8 +84,11 @@ test-postgres:
 	@echo "== Test suite on PostgreSQL"
 	scripts/with-postgres.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
 
+# The benchmarks (the other modules of bench/ are their shared helpers).
+BENCHMARKS = ballots settle scoring imports notice dashboard
+
 bench: install-test
-	@for b in bench/*.py; do [ -e "$$b" ] || continue; echo "== $$b"; scripts/with-postgres.sh $(PYTHON) "$$b" || exit 1; done
+	@for b in $(BENCHMARKS); do echo "== bench/$$b.py"; scripts/with-postgres.sh $(PYTHON) "bench/$$b.py" || exit 1; done
 
 clean:
 	rm -rf $(VENV) var locale/*/LC_MESSAGES/django.mo
