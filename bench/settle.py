@@ -162,7 +162,8 @@ def bare_copy(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], 
             cell, units = cells[cell_key(design, profile)], set()
             for question, unit, option in json.loads(answers):
                 unit_text = NULL if unit is None else unit
-                answer_lines.append(f"{ballot_id}\t{question}\t{unit_text}\t{option}\t\\N\t\t\\N\n")
+                # number, text, choices, commitment: empty, as in a grade answer
+                answer_lines.append(f"{ballot_id}\t{question}\t{unit_text}\t{option}\t\\N\t\t\\N\t\\N\n")
                 units.add(unit)
             score_lines += [f"{ballot_id}\t{group_id}\t{unit}\t75.5\t{cell}\n" for unit in units if unit is not None]
         batches.append(("".join(ballot_lines), "".join(answer_lines), "".join(score_lines)))
