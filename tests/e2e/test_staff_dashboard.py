@@ -58,8 +58,9 @@ def _dashboard_to_published_notice(page, campaign: Campaign, axe_source, found: 
     expect(page.locator(".pending")).to_have_text("0")
 
     _cast_a_delegate_ballot(campaign)
-    expect(page.locator(".total")).to_have_text(str(total + 1))   # the page refreshed its figures itself
-    expect(page.locator(".pending")).to_have_text("1")
+    # The page refreshes its figures itself, every second here: room for a slow CI machine.
+    expect(page.locator(".total")).to_have_text(str(total + 1), timeout=15_000)
+    expect(page.locator(".pending")).to_have_text("1", timeout=15_000)
     expect(page.locator('tr[data-group="delegates"] .ballots')).not_to_have_text("0")
 
     page.get_by_role("button", name="结束评议…").click()
