@@ -112,15 +112,22 @@ def _label_size(label: str) -> str:
     return f' font-size="{int(10 * LABEL_ROOM / width) / 10:g}"' if width * 12 > LABEL_ROOM else ""
 
 
-def _ticks(low: float, high: float, x, bottom: float, axis_label: str) -> list[str]:
+def tick_values(low: float, high: float) -> list[float]:
+    """The axis's gridline values from `low` to `high`: every 5 points, every 10 on a wide axis."""
     step = 5.0 if high - low <= 40 else 10.0
-    parts = [f'<line x1="{LABEL}" y1="{bottom}" x2="{LABEL + PLOT}" y2="{bottom}" stroke="#1f2328"/>']
-    value = low
+    values, value = [], low
     while value <= high + 1e-9:
+        values.append(value)
+        value += step
+    return values
+
+
+def _ticks(low: float, high: float, x, bottom: float, axis_label: str) -> list[str]:
+    parts = [f'<line x1="{LABEL}" y1="{bottom}" x2="{LABEL + PLOT}" y2="{bottom}" stroke="#1f2328"/>']
+    for value in tick_values(low, high):
         parts.append(f'<line x1="{x(value)}" y1="{TOP}" x2="{x(value)}" y2="{bottom}" stroke="#d0d7de" '
                      f'stroke-dasharray="2,3"/>')
         parts.append(f'<text x="{x(value)}" y="{bottom + 14}" text-anchor="middle">{value:g}</text>')
-        value += step
     if axis_label:
         parts.append(f'<text x="{LABEL + PLOT / 2}" y="{bottom + 30}" text-anchor="middle">{escape(axis_label)}</text>')
     return parts

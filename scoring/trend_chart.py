@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from .forest import FONT, INK, INTERVAL_STROKE, MARKER_RADIUS
+from .forest import FONT, INK, INTERVAL_STROKE, MARKER_RADIUS, tick_values
 
 if TYPE_CHECKING:   # the type only: this module stays free of Django
     from .results import UnitResult
@@ -60,13 +60,10 @@ def trend_svg(points: list[TrendPoint], *, title: str = "", axis_label: str = ""
              f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="12" role="img">']
     if title:
         parts.append(f"<title>{escape(title)}</title>")
-    tick = 5.0 if high - low <= 40 else 10.0
-    value = low
-    while value <= high + 1e-9:
+    for value in tick_values(low, high):
         parts.append(f'<line x1="{LEFT}" y1="{y(value)}" x2="{width - RIGHT}" y2="{y(value)}" stroke="#d0d7de" '
                      f'stroke-dasharray="2,3"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4}" text-anchor="end">{value:g}</text>')
-        value += tick
     bottom = TOP + HEIGHT
     parts.append(f'<line x1="{LEFT}" y1="{bottom}" x2="{width - RIGHT}" y2="{bottom}" stroke="{INK}"/>')
     if len(points) > 1:
