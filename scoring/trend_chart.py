@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from .forest import FONT, INK, INTERVAL_STROKE, MARKER_RADIUS, tick_values
+from .forest import FONT, INK, INTERVAL_STROKE, MARKER_RADIUS, label_em, tick_values
 
 if TYPE_CHECKING:   # the type only: this module stays free of Django
     from .results import UnitResult
@@ -46,7 +46,9 @@ def trend_svg(points: list[TrendPoint], *, title: str = "", axis_label: str = ""
     "interval") and a dot (class "marker", its estimate in data-estimate). Empty without points."""
     if not points:
         return ""
-    width = LEFT + STEP * len(points) + RIGHT
+    # Wide enough for the axis label too (a unit with one published campaign has a narrow plot).
+    label_width = 12 * label_em(axis_label) + 8
+    width = max(LEFT + STEP * len(points) + RIGHT, round(label_width))
     height = TOP + HEIGHT + BOTTOM
     low, high = _axis(points)
 
@@ -80,7 +82,8 @@ def trend_svg(points: list[TrendPoint], *, title: str = "", axis_label: str = ""
                      f'stroke="#fff" stroke-width="1" data-estimate="{p.estimate!r}"/>')
         parts.append(f'<text x="{cx}" y="{bottom + 16}" text-anchor="middle">{escape(p.label)}</text>')
     if axis_label:
-        parts.append(f'<text x="{LEFT + STEP * len(points) / 2}" y="{bottom + 34}" text-anchor="middle">'
+        label_x = min(max(LEFT + STEP * len(points) / 2, label_width / 2), width - label_width / 2)
+        parts.append(f'<text x="{label_x}" y="{bottom + 34}" text-anchor="middle">'
                      f"{escape(axis_label)}</text>")
     parts.append("</svg>")
     return "".join(parts)

@@ -51,3 +51,11 @@ def test_points_from_entries_use_the_printed_figures_and_skip_units_not_ranked()
     too_few = UnitResult.from_json(
         {"suppressed": True, "score": None, "published": {"score": None, "ci_low": None, "ci_high": None}})
     assert entry_points([("2025", ranked), ("2026", too_few)]) == [TrendPoint("2025", 80.0, 77.5, 82.5)]
+
+
+def test_the_axis_label_fits_inside_a_chart_of_one_campaign():
+    label = "得分（满分一百分）及其置信区间"
+    root = ET.fromstring(trend_svg([TrendPoint("2026", 62.2, 61.9, 62.5)], axis_label=label))
+    text = next(t for t in root.iter(f"{SVG}text") if t.text == label)
+    half = 12 * len(label) / 2   # every character here is full width: 1 em of 12 px
+    assert 0 <= float(text.get("x")) - half and float(text.get("x")) + half <= float(root.get("width"))
