@@ -522,8 +522,10 @@ class Answer(Immutable):
     choices = models.JSONField(_("choices"), null=True, blank=True, help_text=_("Option values of a multiple-choice answer."))
     # A 兑现情况 answer: how well the unit kept this commitment, on the scale of the grade question
     # `question` (`surveys.commitments`). Not part of the ballot's score for the unit.
+    # Indexed only where set (`answer_commitment`): the other answers, nearly all of them, then cost
+    # no index entry when settling writes them.
     commitment = models.ForeignKey("Commitment", verbose_name=_("commitment"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="answers")
+                                   on_delete=models.PROTECT, related_name="answers", db_index=False)
 
     class Meta:
         verbose_name = _("answer")
@@ -540,6 +542,7 @@ class Answer(Immutable):
                 fields=["ballot", "question"], condition=Q(unit__isnull=True), name="unique_answer_per_ballot",
             ),
         ]
+        indexes = [models.Index(fields=["commitment"], condition=Q(commitment__isnull=False), name="answer_commitment")]
 
     def __str__(self):
         return f"{self.question.key}@{self.unit_id or '-'}"
@@ -569,8 +572,13 @@ class BallotUnitScore(Immutable):
     grade/scale answers for a unit is computed once; scoring then reads this narrow table.
     """
 
-    ballot = models.ForeignKey(Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="unit_scores")
-    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+")
+    # No index of their own for `ballot` and `group`: the unique (ballot, unit) and the (group, unit)
+    # index begin with them and serve their lookups. Every index is written for each of the rows
+    # settling writes (40 a delegate's ballot), so none is kept twice.
+    ballot = models.ForeignKey(Ballot, verbose_name=_("ballot"), on_delete=models.CASCADE, related_name="unit_scores",
+                               db_index=False)
+    group = models.ForeignKey(EvaluatorGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="+",
+                              db_index=False)
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     score = models.FloatField(_("score"), validators=[MinValueValidator(0), MaxValueValidator(100)])
     # The ballot's weighting cell in its group, stored with the score so that scoring groups this table
