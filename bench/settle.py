@@ -13,6 +13,10 @@ and the ratio is the median of the rounds' ratios (a shared machine's speed drif
 Then 2 and 4 settler processes share one backlog, and the run checks that each pending ballot was
 written exactly once.
 
+Last, where the time goes: the same COPY into new, empty stand-ins of the three tables, first with
+their columns only (no index, constraint or trigger: the ceiling of any writer of these rows, with
+no integrity kept at all), then with their indexes and check constraints but no foreign keys.
+
 Targets: ≥ 1,000 ballots/s in one process, and ≥ 0.5 × the bare COPY. A missed target is printed,
 not an error; the exit status is non-zero only when settling wrote a wrong number of rows.
 
@@ -135,8 +139,13 @@ def _settler(campaign_id: int, go) -> None:
     ballots_settle(campaign_id=campaign_id, min_batch=1)
 
 
-def bare_copy(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], count: int, batch: int) -> float:
-    """COPY `count` ballots' rows, built before the clock, in transactions of `batch` ballots; seconds."""
+TABLES = ("surveys_ballot", "surveys_answer", "surveys_ballotunitscore")
+
+
+def bare_copy(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], count: int, batch: int,
+              tables: tuple[str, ...] = TABLES) -> float:
+    """COPY `count` ballots' rows, built before the clock, in transactions of `batch` ballots, into
+    `tables` (the ballot, answer and score tables, or stand-ins with their columns); seconds."""
     import json
 
     from django.db import connection, transaction
@@ -167,8 +176,7 @@ def bare_copy(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], 
                 units.add(unit)
             score_lines += [f"{ballot_id}\t{group_id}\t{unit}\t75.5\t{cell}\n" for unit in units if unit is not None]
         batches.append(("".join(ballot_lines), "".join(answer_lines), "".join(score_lines)))
-    tables = [("surveys_ballot", BALLOT_COLUMNS), ("surveys_answer", ANSWER_COLUMNS),
-              ("surveys_ballotunitscore", SCORE_COLUMNS)]
+    tables = list(zip(tables, (BALLOT_COLUMNS, ANSWER_COLUMNS, SCORE_COLUMNS), strict=True))
     started = time.monotonic()
     for texts in batches:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -176,6 +184,25 @@ def bare_copy(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], 
                 with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     copy.write(text)
     return time.monotonic() - started
+
+
+def bare_copy_into_stand_ins(group_id: int, campaign_id: int, ballots: list[tuple[str, dict]], count: int, batch: int,
+                             *, indexes: bool) -> float:
+    """`bare_copy` into new, empty stand-ins of the three tables, dropped afterwards: with their
+    columns only, or (`indexes`) with their indexes and check constraints too; never with their
+    foreign keys or triggers. What a writer of these rows could reach keeping that much."""
+    from django.db import connection
+
+    keep = "INCLUDING DEFAULTS INCLUDING IDENTITY" + (" INCLUDING INDEXES INCLUDING CONSTRAINTS" if indexes else "")
+    stand_ins = tuple(f"bench_stand_in_{table}" for table in TABLES)
+    with connection.cursor() as cursor:
+        for table, stand_in in zip(TABLES, stand_ins, strict=True):
+            cursor.execute(f"CREATE TABLE {stand_in} (LIKE {table} {keep})")
+    try:
+        return bare_copy(group_id, campaign_id, ballots, count, batch, tables=stand_ins)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {', '.join(stand_ins)}")
 
 
 def machine_line() -> str:
@@ -241,6 +268,10 @@ def main() -> int:
           f"{', '.join(f'{r:.0f}' for r in copies)})")
     print(f"ratio settle / bare COPY: {ratio:.2f} (median of the rounds)  target ≥ {TARGET_RATIO}: "
           f"{'met' if ratio >= TARGET_RATIO else 'MISSED'}")
+    for indexes, label in ((False, "columns only"), (True, "indexes, no foreign keys")):
+        rate = args.ballots / bare_copy_into_stand_ins(group_id, campaign_id, ballots, args.ballots, SETTLE_BATCH,
+                                                       indexes=indexes)
+        print(f"bare COPY into empty tables, {label + ':':25s} {rate:.0f} ballots/s")
     print(machine_line())
     return 0 if ok else 1
 
