@@ -48,9 +48,17 @@ def staff(db):
 @pytest.fixture
 def contact(db):
     """A unit contact: sees only their own units' results (later features)."""
-    user = UserFactory(username="contact", is_staff=True)
+    user = UserFactory(username="contact")
     user.groups.add(Group.objects.get(name=UNIT_CONTACTS))
     return user
+
+
+@pytest.fixture
+def staff_flagged_contact(contact):
+    """A unit contact given `is_staff` by mistake: the admin lets them in, and must show them nothing."""
+    contact.is_staff = True
+    contact.save(update_fields=["is_staff"])
+    return contact
 
 
 @pytest.fixture

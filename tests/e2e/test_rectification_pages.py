@@ -35,10 +35,11 @@ def test_the_contacts_case_page_passes_axe(live_server, phone, case, contact, ax
     UnitContact.objects.create(user=contact, unit=case.unit)
     contact.set_password("pw-for-tests")
     contact.save()
-    phone.goto(live_server.url + "/admin/login/?next=/rectification/mine/")
+    phone.goto(live_server.url + "/accounts/login/?next=/rectification/mine/")   # a contact's sign-in, not the admin's
     phone.fill("#id_username", "contact")
     phone.fill("#id_password", "pw-for-tests")
-    phone.click("input[type=submit]")
+    phone.click("form button.submit")
+    phone.wait_for_url("**/rectification/mine/")
     phone.goto(live_server.url + f"/rectification/{case.pk}/")
     phone.wait_for_selector("textarea")
     assert axe_problems(phone, axe_source) == []

@@ -55,6 +55,6 @@ def test_admin_shows_notices_read_only_and_answers_objections(client, published,
     assert objection.status == "answered" and objection.reply == "经复核无误" and objection.text == "有异议"
 
 
-def test_admin_is_closed_to_people_without_the_staff_role(client, published, contact):
-    client.force_login(contact)
+def test_admin_is_closed_to_people_without_the_staff_role(client, published, staff_flagged_contact):
+    client.force_login(staff_flagged_contact)
     assert client.get(reverse("admin:publicity_notice_changelist")).status_code == 403

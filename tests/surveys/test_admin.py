@@ -39,8 +39,8 @@ def test_a_user_without_staff_status_cannot_enter(client, outsider, campaign):
     assert response.status_code == 302
 
 
-def test_a_unit_contact_cannot_see_campaigns_or_ballots(client, contact, campaign):
-    client.force_login(contact)
+def test_a_unit_contact_cannot_see_campaigns_or_ballots(client, staff_flagged_contact, campaign):
+    client.force_login(staff_flagged_contact)
     assert client.get(_changelist(Campaign)).status_code == 403
     assert client.get(_changelist(Ballot)).status_code == 403
     assert client.get(_changelist(AuditEvent)).status_code == 403
@@ -94,8 +94,8 @@ class TestQuestionnaires:
         assert response["Location"] == reverse("admin:surveys_questionnaire_change", args=[questionnaire.pk])
         assert AuditEvent.objects.filter(action="questionnaire.create_standard", actor=staff).exists()
 
-    def test_template_view_refused_to_a_unit_contact(self, client, contact, db):
-        client.force_login(contact)
+    def test_template_view_refused_to_a_unit_contact(self, client, staff_flagged_contact, db):
+        client.force_login(staff_flagged_contact)
         assert client.get(reverse("admin:surveys_questionnaire_create_standard")).status_code == 403
 
     def test_questionnaire_of_an_opened_campaign_is_read_only(self, client, staff, campaign):

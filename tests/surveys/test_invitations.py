@@ -134,6 +134,6 @@ class TestAdmin:
         body = client.get(reverse("admin:surveys_campaign_change", args=[open_campaign.pk])).content.decode()
         assert "已使用 / 已发放邀请码" in body and "1 / 4" in body
 
-    def test_unit_contacts_cannot_issue(self, client, contact, open_campaign):
-        client.force_login(contact)
+    def test_unit_contacts_cannot_issue(self, client, staff_flagged_contact, open_campaign):
+        client.force_login(staff_flagged_contact)
         assert client.get(self.url(open_campaign)).status_code == 403

@@ -300,6 +300,6 @@ class TestAdminUpload:
         response = client.post(self.URL, {"confirm": "1", "token": "forged"}, follow=True)
         assert "过期" in response.content.decode() and Ballot.objects.count() == 0
 
-    def test_unit_contacts_cannot_import(self, client, contact, residents):
-        client.force_login(contact)
+    def test_unit_contacts_cannot_import(self, client, staff_flagged_contact, residents):
+        client.force_login(staff_flagged_contact)
         assert client.get(self.URL).status_code == 403

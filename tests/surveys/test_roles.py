@@ -1,5 +1,5 @@
 """Roles by permission, not by `is_staff`: who reaches reference-data imports and exports, and the record
-an import leaves. The `contact` fixture is a unit contact who was given `is_staff` by mistake."""
+an import leaves. `staff_flagged_contact` is a unit contact who was given `is_staff` by mistake."""
 import io
 
 import pytest
@@ -27,7 +27,7 @@ def _admin(model: str, view: str, *args) -> str:
     return reverse(f"admin:surveys_{model}_{view}", args=args)
 
 
-@pytest.mark.parametrize("actor", ["contact", "bare_staff_user"])
+@pytest.mark.parametrize("actor", ["staff_flagged_contact", "bare_staff_user"])
 @pytest.mark.parametrize("model", REFERENCE_MODELS)
 def test_no_import_or_export_screen_without_the_permission(client, request, actor, model):
     client.force_login(request.getfixturevalue(actor))
@@ -44,20 +44,20 @@ def test_evaluation_staff_reach_import_and_export(client, staff, model):
     assert client.get(_admin(model, "export")).status_code == 200
 
 
-def test_control_without_the_permission_codes_any_staff_user_imports(client, contact, settings):
+def test_control_without_the_permission_codes_any_staff_user_imports(client, staff_flagged_contact, settings):
     # What the probe found: django-import-export's default lets every admin user in.
     settings.IMPORT_EXPORT_IMPORT_PERMISSION_CODE = None
     settings.IMPORT_EXPORT_EXPORT_PERMISSION_CODE = None
-    client.force_login(contact)
+    client.force_login(staff_flagged_contact)
     assert client.get(_admin("unit", "import")).status_code == 200
     assert client.get(_admin("rosterentry", "export")).status_code == 200
 
 
-def test_a_contact_with_staff_status_cannot_change_units_campaigns_margins_or_rosters(client, contact, campaign):
+def test_a_contact_with_staff_status_cannot_change_units_campaigns_margins_or_rosters(client, staff_flagged_contact, campaign):
     unit = Unit.objects.first()
     margin = CensusMargin.objects.filter(campaign=campaign).first()
     entry = RosterEntry.objects.create(campaign=campaign, group=campaign.groups.first(), name="张三", contact="139")
-    client.force_login(contact)
+    client.force_login(staff_flagged_contact)
     for model, obj in (("unit", unit), ("campaign", campaign), ("censusmargin", margin), ("rosterentry", entry)):
         assert client.get(_admin(model, "changelist")).status_code == 403, model
         assert client.get(_admin(model, "add")).status_code == 403, model
@@ -68,8 +68,8 @@ def test_a_contact_with_staff_status_cannot_change_units_campaigns_margins_or_ro
     assert RosterEntry.objects.filter(pk=entry.pk).exists()
 
 
-def test_a_contact_sees_nothing_in_the_admin(client, contact):
-    client.force_login(contact)
+def test_a_contact_sees_nothing_in_the_admin(client, staff_flagged_contact):
+    client.force_login(staff_flagged_contact)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200 and response.context["available_apps"] == []
 
