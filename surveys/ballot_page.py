@@ -51,6 +51,10 @@ class Field:
     value: object = None
     error: str = ""
 
+    @property
+    def options_by_value(self) -> dict[str, Option]:
+        return {option.value: option for option in self.options}
+
     def chosen(self) -> set:
         return set(self.value) if isinstance(self.value, list) else {self.value}
 
@@ -146,25 +150,35 @@ class ReviewedUnit:
     unit: Unit
     grades: list[tuple[str, str]]   # (question text, the chosen option's label)
     dont_know: bool
+    promises: list[tuple[Commitment, str]] = field(default_factory=list)   # 兑现情况: (commitment, label)
+    comments: list[tuple[str, str]] = field(default_factory=list)          # (question text, what was written)
 
 
 def review_context(sheet: BallotSheet, post, *, token: str, key: str) -> dict:
-    """The review page: how many units are rated, each with its grades, and the other answers."""
-    rated, unknown = [], []
+    """The review page: how many units are rated, each with its grades, its commitments' 兑现情况
+    and its comment, and the other answers: everything the ballot will hold, before it is cast."""
+    promised = _commitment_rows(sheet, post, {})
+    listed, unknown = [], []
     for unit in sheet.units:
-        grades, dont_know = [], False
+        reviewed = ReviewedUnit(unit, [], False, promises=[
+            (row.commitment, row.field.options_by_value[row.field.value].label)
+            for row in promised.get(unit.code, []) if row.field.value in row.field.options_by_value])
         for question in sheet.unit_questions:
             value = post.get(field_name(question, unit), "")
+            if question.kind == Question.Kind.TEXT:
+                if value.strip():
+                    reviewed.comments.append((question.text, value.strip()))
+                continue
             option = sheet.options[question.key].get(value)
             if option is None:
                 continue
             if option.id in sheet.dont_know:
-                dont_know = dont_know or not question.is_dimension
+                reviewed.dont_know = reviewed.dont_know or not question.is_dimension
                 continue
-            grades.append((question.text, option.label))
-        if grades:
-            rated.append(ReviewedUnit(unit, grades, False))
-        elif dont_know:
+            reviewed.grades.append((question.text, option.label))
+        if reviewed.grades or reviewed.promises or reviewed.comments:
+            listed.append(reviewed)
+        if not reviewed.grades and reviewed.dont_know:
             unknown.append(unit)
     profile = []
     for question in sheet.profile_questions:
@@ -173,8 +187,8 @@ def review_context(sheet: BallotSheet, post, *, token: str, key: str) -> dict:
         shown = [options[v].label if v in options else v for v in values if v]
         if shown:
             profile.append((question.text, "、".join(shown)))
-    return {"sheet": sheet, "rated": rated, "unknown": unknown, "total": len(sheet.units), "profile": profile,
-            "residence": sheet.residence, "token": token, "key": key}
+    return {"sheet": sheet, "listed": listed, "rated": sum(1 for u in listed if u.grades), "unknown": unknown,
+            "total": len(sheet.units), "profile": profile, "residence": sheet.residence, "token": token, "key": key}
 
 
 def place_steps(sheet: BallotSheet, place: str | None) -> dict:

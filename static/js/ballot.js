@@ -52,6 +52,26 @@
     return checked ? checked.closest("label") : null;
   }
 
+  // A unit's 兑现情况 answers and its comment, as the review page on the server lists them.
+  function unitDetails(unit) {
+    var details = document.createElement("ul");
+    details.className = "review-details";
+    function add(text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      details.appendChild(item);
+    }
+    unit.querySelectorAll(".unit-commitments fieldset").forEach(function (set) {
+      var chosen = set.querySelector("input:checked");
+      if (chosen) add(set.querySelector("legend").textContent.trim().replace(/\s+/g, " ") + "：" + chosen.closest("label").textContent.trim());
+    });
+    unit.querySelectorAll("textarea").forEach(function (box) {
+      var label = unit.querySelector("label[for='" + CSS.escape(box.id) + "']");
+      if (box.value.trim()) add((label ? label.textContent.trim() : "") + "：" + box.value.trim());
+    });
+    return details;
+  }
+
   function isDontKnow(label) {
     return label.classList.contains("dont-know");
   }
@@ -135,18 +155,24 @@
       var list = document.getElementById("review-list");
       var unknown = [];
       list.textContent = "";
+      var rated = 0;
       units.forEach(function (unit) {
         var label = mainChoice(unit);
-        if (!label) return;
-        if (isDontKnow(label)) { unknown.push(unit.dataset.unit); return; }
+        var graded = label && !isDontKnow(label);
+        var details = unitDetails(unit);
+        if (label && !graded) unknown.push(unit.dataset.unit);
+        if (!graded && !details.children.length) return;
         var item = document.createElement("li");
         var name = document.createElement("strong");
         name.textContent = unit.dataset.unit;
         item.appendChild(name);
-        item.appendChild(document.createTextNode("：" + label.textContent.trim()));
+        if (graded) {
+          item.appendChild(document.createTextNode("：" + label.textContent.trim()));
+          rated++;
+        }
+        if (details.children.length) item.appendChild(details);
         list.appendChild(item);
       });
-      var rated = list.children.length;
       var title = document.getElementById("review-title");
       title.textContent = rated ? text.rated.replace("%(rated)s", rated).replace("%(total)s", units.length) : text.none;
       document.getElementById("review-unknown").textContent = unknown.length ? text.dont_know + "：" + unknown.join("、") : "";

@@ -16,7 +16,7 @@ from surveys.commitments import (
     commitment_update,
     commitments_public,
 )
-from surveys.models import Answer, AuditEvent, BallotUnitScore, Campaign, Commitment, UnitContact
+from surveys.models import Answer, AuditEvent, BallotUnitScore, Campaign, Commitment, Option, UnitContact
 from surveys.roles import EVALUATION_STAFF
 from surveys.services import campaign_set_status
 
@@ -241,7 +241,12 @@ def test_the_ballot_page_asks_about_each_commitment_and_stores_the_answer_withou
     refused = client.post(f"/b/{code}/", {**form, "step": "review"})
     assert refused.status_code == 400 and "营业执照" in refused.content.decode() and not PendingBallot.objects.exists()
     form[f"c:{open_with_commitment.pk}"] = "2"
+    form[f"u:{office.code}:unit_comment"] = "窗口人员态度好"
     review = client.post(f"/b/{code}/", {**form, "step": "review"})
+    # The review lists everything the ballot will hold: the 兑现情况 answer and the comment too.
+    label = Option.objects.get(question__questionnaire=campaign.questionnaire, question__key="overall", value="2").label
+    shown = review.content.decode()
+    assert f"{open_with_commitment.text}：{label}" in shown and "：窗口人员态度好" in shown
     token = review.context["token"]
     assert client.post(f"/b/{code}/", {"token": token, "step": "confirm"}).status_code in (302, 303)
     ballots_settle(min_batch=1)
