@@ -76,7 +76,9 @@ def _database_down(execute, sql, params, many, context):
 
 
 # A well-formed code (its check character right), so that the look-up reaches the database.
-@pytest.mark.parametrize("path", [f"/api/v1/ballots/{generate_code()}/", "/notices/"])
+# Ids of their own: a test's id must not change between collections (each pytest-xdist worker collects).
+@pytest.mark.parametrize("path", [pytest.param(f"/api/v1/ballots/{generate_code()}/", id="ballot-api"),
+                                  pytest.param("/notices/", id="notices")])
 def test_an_unreachable_database_is_a_503_with_retry_after(path):
     client = Client(raise_request_exception=False)
     with connection.execute_wrapper(_database_down):
