@@ -336,3 +336,31 @@ def test_axe_on_the_server_review_page(browser, delegates_link, axe_source):
     page.wait_for_selector("button[value='confirm']")
     assert axe_problems(page, axe_source) == []
     context.close()
+
+
+def test_the_review_in_the_page_lists_commitment_answers_and_unit_comments(phone, live_server):
+    from surveys.commitments import commitment_approve, commitment_create, commitment_submit
+    from surveys.models import Campaign, Option
+    from surveys.services import campaign_set_status
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory.ready(slug="promises-e2e")
+    group = campaign.groups.get(key="residents")
+    office = group.units.order_by("code").first()
+    commitment = commitment_create(campaign=campaign, unit=office, text="窗口等候不超过15分钟", actor="tests")
+    commitment_submit(commitment=commitment, actor="tests")
+    commitment_approve(commitment=commitment, actor="tests")
+    campaign_set_status(campaign=campaign, status=Campaign.Status.OPEN, actor="tests")
+    code = invitations_issue(group=group, count=1, actor="tests")[0]
+    phone.goto(f"{live_server.url}/b/{code}/")
+    _answer_profile(phone)
+    phone.click(f"label.option:has(input[name='u:{office.code}:overall'][value='4'])")
+    phone.click(f"label.option:has(input[name='c:{commitment.pk}'][value='2'])")
+    phone.click(f"#unit-{office.code} summary")
+    phone.fill(f"textarea[name='u:{office.code}:unit_comment']", "材料一次告知")
+    phone.click("#review-button")
+    panel = phone.locator("#review-panel")
+    expect(panel).to_be_visible()
+    label = Option.objects.get(question__questionnaire=campaign.questionnaire, question__key="overall", value="2").label
+    text = panel.inner_text()
+    assert f"{commitment.text}：{label}" in text and "：材料一次告知" in text
