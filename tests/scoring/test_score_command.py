@@ -60,6 +60,10 @@ def test_table_lists_every_unit_with_rank_and_interval(open_campaign):
             assert f"{unit['rank_low']}–" not in line
         else:
             assert f"{unit['rank_low']}–{unit['rank_high']}" in line and f"{unit['score']:.1f}" in line
+        # Ballots per group under the groups' names, as the notice names them; never their keys.
+        names = dict(open_campaign.groups.values_list("key", "name"))
+        for group in unit["groups"]:
+            assert f"{names[group['key']]} {group['n']}" in line and f"{group['key']}:" not in line
 
 
 def test_open_campaign_gives_a_provisional_run_and_stays_open(open_campaign):

@@ -101,14 +101,14 @@ def _fmt(x, digits=1) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
-def _row(u: UnitResult) -> list[str]:
+def _row(u: UnitResult, group_names: dict[str, str]) -> list[str]:
     sat = u.satisfied.value
     rank = "—" if u.rank is None else str(u.rank)
     interval = "" if u.rank is None else f"{u.rank_low}–{u.rank_high}"
     shown = u.published
     ci = "" if shown.ci_low is None else f"{_fmt(shown.ci_low)}–{_fmt(shown.ci_high)}"
     grade = _("insufficient sample") if u.suppressed else grade_label(u)
-    groups = " ".join(f"{g.key}:{g.n}" for g in u.groups)
+    groups = " ".join(f"{group_names.get(g.key, g.key)} {g.n}" for g in u.groups)
     return [rank, interval, f"{u.code} {u.name}", _fmt(shown.score), ci, grade,
             "—" if sat is None else f"{100 * sat:.1f}%", groups]
 
@@ -125,8 +125,9 @@ def format_table(run: ScoreRun) -> str:
     if run.provisional:
         lines.append(_("PROVISIONAL: the campaign is still open; interim results, not for publication."))
     kinds = dict(Unit.Kind.choices)
+    group_names = dict(run.campaign.groups.values_list("key", "name"))   # the people's words, not the keys
     for kind, units in result.units_by_kind():
-        rows = [head] + [_row(u) for u in units]
+        rows = [head] + [_row(u, group_names) for u in units]
         widths = [max(_width(r[i]) for r in rows) for i in range(len(head))]
         lines += ["", f"== {kinds.get(kind, kind)} =="]
         for r in rows:
