@@ -39,7 +39,7 @@ from .roles import EVALUATION_STAFF, UNIT_CONTACTS
 from .scores import weighted_unit_score
 
 CAMPAIGN_SLUG = "demo-2026"
-CAMPAIGN_TITLE = "2026 年度群众满意度评议"
+CAMPAIGN_TITLE = "2026年度群众满意度评议"
 STAFF_USERNAME = "staff"
 STAFF_PASSWORD = "minping-demo"
 CONTACT_USERNAME = "contact"
