@@ -26,7 +26,8 @@ from surveys.roles import require_evaluation_staff
 from . import anchoring, document, results, selectors, services, signing
 from .forms import ObjectionForm, PublishForm, ResultsFilterForm, VerifyForm
 from .jobs import publish_notice
-from .models import Notice
+from .models import Notice, Objection
+from .signals import objection_looked_up
 
 # --- Public ------------------------------------------------------------------------------------
 
@@ -209,8 +210,10 @@ def objection_status(request):
             return render(request, "publicity/objection_status.html", {"number": number, "limited": True}, status=429)
         ratelimit.hit("objection-status", client, settings.MINPING_VERIFY_WINDOW)
         objection = selectors.objection_by_number(number)
+    follow_up = [line for _receiver, lines in objection_looked_up.send(sender=Objection, objection=objection)
+                 for line in lines or []] if objection is not None else []
     return render(request, "publicity/objection_status.html",
-                  {"number": number, "objection": objection, "looked_up": looked_up},
+                  {"number": number, "objection": objection, "looked_up": looked_up, "follow_up": follow_up},
                   status=404 if looked_up and objection is None else 200)
 
 

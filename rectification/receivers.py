@@ -1,13 +1,19 @@
 """Cases follow publication: when a publicity notice is published, the run it printed opens the cases
-its results call for, in the same transaction (publicity knows nothing of this app; it only signals)."""
+its results call for, in the same transaction; and whoever looks up an upheld objection learns of its
+case and, once the unit reports it done, where to rate the fix (publicity knows nothing of this app;
+it only signals)."""
 import logging
 
 from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from publicity.models import Notice
-from publicity.signals import notice_published
+from publicity.models import Notice, Objection
+from publicity.signals import FollowUp, notice_published, objection_looked_up
 
-from .services import CaseRefused, cases_open_from_run
+from .models import RectificationCase, ReturnVisit
+from .services import RATEABLE, CaseRefused, cases_open_from_run
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +29,19 @@ def open_cases_on_publicity(sender, *, notice: Notice, actor, **kwargs) -> None:
         # (which may give its own period with --deadline); the cases are opened later by the command.
         logger.warning("No rectification cases opened for %s: %s Run manage.py open_cases %s when it can.",
                        notice.campaign.slug, refused, notice.campaign.slug)
+
+
+@receiver(objection_looked_up, dispatch_uid="rectification.case_of_objection")
+def case_of_objection(sender, *, objection: Objection, **kwargs) -> list[FollowUp]:
+    case = RectificationCase.objects.select_related("unit").filter(objection=objection).first()
+    if case is None:
+        return []
+    lines = [FollowUp(_("Rectification"), _("Upheld: %(unit)s is to put it right by %(due)s. Status: %(status)s.") % {
+        "unit": case.unit.name, "due": date_format(case.due_on, "DATE_FORMAT"), "status": case.get_status_display()})]
+    if ReturnVisit.objects.filter(objection=objection).exists():
+        lines.append(FollowUp(_("Your rating"), _("You have rated the rectification. Thank you.")))
+    elif case.status in RATEABLE:
+        lines.append(FollowUp(_("Your rating"), _("The unit reports it done: rate the rectification with this "
+                                                  "confirmation number."),
+                              reverse("rectification:visit"), _("Rate the rectification")))
+    return lines

@@ -9,6 +9,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from publicity.models import Notice
@@ -171,3 +173,27 @@ def test_open_cases_opens_what_the_published_run_calls_for_once(publicized):
     call_command("open_cases", campaign.slug, stdout=out)
     assert "0 case(s) opened" in out.getvalue()
     assert RectificationCase.objects.filter(campaign=campaign, source="score").count() == opened
+
+
+def test_the_objector_looking_up_the_number_learns_of_the_case_and_where_to_rate_the_fix(client, publicized, staff):
+    campaign, notice = publicized
+    unit = campaign.groups.get(key="delegates").units.order_by("code").first()
+    objection = _upheld_objection(notice, staff, unit)
+    status_url = reverse("publicity:objection-status")
+
+    def follow_up() -> str:
+        page = client.get(status_url, {"number": objection.number}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        return page[page.index("<table"):page.index("</table>")]
+
+    before = follow_up()   # answered, no case: nothing about a rectification
+    assert "<th>整改</th>" not in before and reverse("rectification:visit") not in before
+    case = case_open_from_objection(objection=objection, problem="", actor=staff)
+    opened = follow_up()
+    with translation.override("zh-hans"):
+        assert unit.name in opened and case.get_status_display() in opened
+    assert reverse("rectification:visit") not in opened   # nothing to rate before the unit reports it done
+    _done(case, staff, verified=False)
+    assert reverse("rectification:visit") in follow_up()
+    visit_by_objection(number=objection.number, grade="4")
+    rated = follow_up()
+    assert reverse("rectification:visit") not in rated and "已评价" in rated
