@@ -76,13 +76,17 @@ lint:
 	@echo "== ruff"
 	$(VENV)/bin/ruff check .
 
+# The suite runs in TEST_WORKERS processes, then the few tests that must run alone (scripts/test-suite.sh).
+TEST_WORKERS ?= 2
+SUITE := PYTHON=$(PYTHON) TEST_WORKERS=$(TEST_WORKERS) scripts/test-suite.sh
+
 test-sqlite:
 	@echo "== Test suite on SQLite"
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(SUITE) $(PYTEST_ARGS)
 
 test-postgres:
 	@echo "== Test suite on PostgreSQL"
-	scripts/with-postgres.sh $(PYTHON) -m pytest $(PYTEST_ARGS)
+	scripts/with-postgres.sh env $(SUITE) $(PYTEST_ARGS)
 
 # The benchmarks (the other modules of bench/ are their shared helpers).
 BENCHMARKS = ballots settle scoring imports notice dashboard

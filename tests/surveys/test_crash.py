@@ -118,6 +118,7 @@ def _cast_until_acknowledged(base_url: str, code: str, answers: list[dict], stop
 
 
 @pytest.mark.postgres
+@pytest.mark.serial
 @pytest.mark.django_db(transaction=True)
 def test_every_acknowledged_ballot_survives_a_killed_settler_and_a_database_restart(live_server, residents):
     stop_at = time.monotonic() + DEADLINE
