@@ -4,8 +4,9 @@
 R's survey package, declares the group's design exactly as scoring does — strata with population
 sizes, post-stratification or `calibrate(calfun = "raking")` to the census margins, the campaign's
 lonely-PSU rule — and prints, per unit, `svymean(~score, subset(design, rated), na.rm = TRUE)`: the
-estimate and its SE. Given a run, it prints Minping's numbers beside R's and their differences, so
-that a unit can check its number without trusting us.
+estimate and its SE; then the same per commitment (承诺事项) of the group's units, over its 兑现情况
+grades. Given a run, it prints Minping's numbers beside R's and their differences, so that a unit
+can check its number without trusting us.
 """
 import json
 import math
@@ -98,23 +99,31 @@ def r_script(*, group: EvaluatorGroup, data_file: str, run: ScoreRun | None = No
         " colClasses = \"character\")",
     ]
     body = _design_lines(spec)
-    units_r = _r_vector(units)
+    commitments = _commitments(parameters, spec, group)
+    expected |= _expected_commitments(run, parameters, spec, commitments) if run is not None else {}
+    rows = [(code, "", f"score:{code}") for code in units]
+    rows += [(code, str(pk), f"commitment:{pk}") for pk, code in commitments]
     tail = [
-        f"units <- {units_r}",
-        "rows <- lapply(units, function(u) {",
-        "  column <- paste0(\"score:\", u)",
-        "  design$variables$.y <- as.numeric(design$variables[[column]])",
+        "# One row per unit (its score), then per commitment (承诺事项: its 兑现情况 grades, 0–100; \"dk\",",
+        "# don't know, is no grade): the mean over the ballots that rated it, in the group's design.",
+        "estimate <- function(unit, commitment, column) {",
+        "  values <- design$variables[[column]]",
+        "  design$variables$.y <- if (is.null(values)) NA_real_ else suppressWarnings(as.numeric(values))",
         "  rated <- !is.na(design$variables$.y)",
-        "  if (!any(rated)) return(data.frame(unit = u, estimate = NA, se = NA))",
+        "  if (!any(rated)) return(data.frame(unit = unit, commitment = commitment, estimate = NA, se = NA))",
         "  m <- svymean(~.y, subset(design, rated), na.rm = TRUE)",
-        "  data.frame(unit = u, estimate = unname(coef(m)), se = unname(SE(m)[1]))",
-        "})",
-        "out <- do.call(rbind, rows)",
+        "  data.frame(unit = unit, commitment = commitment, estimate = unname(coef(m)), se = unname(SE(m)[1]))",
+        "}",
+        f"units <- {_r_vector([unit for unit, _c, _col in rows])}",
+        f"commitments <- {_r_vector([commitment for _u, commitment, _col in rows])}",
+        f"columns <- {_r_vector([column for _u, _c, column in rows])}",
+        "out <- do.call(rbind, Map(estimate, units, commitments, columns))",
     ]
     if run is not None:
+        mine = [expected.get(column, (None, None)) for _u, _c, column in rows]
         tail += [
-            f"out$minping_estimate <- {_r_vector([expected.get(u, (None, None))[0] for u in units], strings=False)}",
-            f"out$minping_se <- {_r_vector([expected.get(u, (None, None))[1] for u in units], strings=False)}",
+            f"out$minping_estimate <- {_r_vector([m[0] for m in mine], strings=False)}",
+            f"out$minping_se <- {_r_vector([m[1] for m in mine], strings=False)}",
             "out$diff_estimate <- out$estimate - out$minping_estimate",
             "out$diff_se <- out$se - out$minping_se",
         ]
@@ -123,12 +132,33 @@ def r_script(*, group: EvaluatorGroup, data_file: str, run: ScoreRun | None = No
 
 
 def _expected(run: ScoreRun, key: str) -> dict[str, tuple]:
+    """Column → Minping's (estimate, SE) in group `key`, for the units' score columns."""
     out = {}
     for unit in run.outcome.units:
         for g in unit.groups:
             if g.key == key:
-                out[unit.code] = (g.score, g.se)
+                out[f"score:{unit.code}"] = (g.score, g.se)
     return out
+
+
+def _commitments(parameters: dict, spec: dict, group: EvaluatorGroup) -> list[tuple[int, str]]:
+    """(id, unit code) of the commitments the run scored that this group rates, in the run's order."""
+    codes = dict(group.units.values_list("id", "code"))
+    return [(c["id"], codes[c["unit"]]) for c in parameters.get("commitments") or [] if c["unit"] in spec["units"]]
+
+
+def _expected_commitments(run: ScoreRun, parameters: dict, spec: dict, commitments) -> dict[str, tuple]:
+    """Column → Minping's (estimate, SE) for the commitments whose unit this group alone rates: their
+    score is then this group's estimate. (Where several groups rate the unit, the run keeps only the
+    composite, and the script prints R's group estimate without ours beside it.)"""
+    raters = {}
+    for other in parameters["groups"]:
+        for unit in other["units"]:
+            raters[unit] = raters.get(unit, 0) + (1 if other["weight"] > 0 else 0)
+    alone = {c["id"] for c in parameters.get("commitments") or [] if raters.get(c["unit"]) == 1 and spec["weight"] > 0}
+    scored = {c.id: c for c in run.outcome.commitments or ()}
+    return {f"commitment:{pk}": (scored[pk].score, scored[pk].se)
+            for pk, _code in commitments if pk in alone and pk in scored}
 
 
 def _variance_comment(spec: dict) -> str:

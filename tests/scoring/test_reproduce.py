@@ -6,6 +6,7 @@ delegates a simple random sample with a finite population; the grassroots too), 
 `make demo` so that the test stays fast."""
 import csv
 import io
+import math
 import shutil
 import subprocess
 
@@ -45,8 +46,28 @@ def _number(text):
 
 def test_r_reproduces_every_group_score_and_se_of_the_run(tmp_path, demo_run):
     """One seeded demo, all three designs: raked with strata, SRS with a finite population (twice)."""
-    for group in ("residents", "delegates", "grassroots"):
-        _check_group(tmp_path, demo_run, group)
+    promised = {group: _check_group(tmp_path, demo_run, group) for group in ("residents", "delegates", "grassroots")}
+    # The demo's commitments (承诺事项): a street office's are rated by the residents alone (their
+    # score is the group's estimate, compared in _check_group); a city organ's by the delegates and
+    # the grassroots: R's two group estimates, composed with the campaign's weights as for a unit's
+    # score (independent groups), give the run's score and SE.
+    by_commitment = {}
+    for group, rows in promised.items():
+        for r in rows:
+            if _number(r["estimate"]) is not None:
+                by_commitment.setdefault(int(r["commitment"]), []).append((_group(demo_run, group)["weight"], r))
+    composed = 0
+    for commitment in demo_run.result["commitments"]:
+        raters = by_commitment.get(commitment["id"], [])
+        if len(raters) < 2:
+            continue
+        total = sum(weight for weight, _r in raters)
+        score = sum(weight * _number(r["estimate"]) for weight, r in raters) / total
+        se = math.sqrt(sum((weight / total * _number(r["se"])) ** 2 for weight, r in raters))
+        assert score == pytest.approx(commitment["score"], abs=1e-6) and se == pytest.approx(commitment["se"], abs=1e-3)
+        composed += 1
+    alone = sum(1 for r in promised["residents"] if _number(r["minping_estimate"]) is not None)
+    assert alone >= 10 and composed >= 10, (alone, composed)
     event = AuditEvent.objects.filter(action="ballots.export").latest("id")
     assert event.data["r_script"] is True and event.data["run"] == demo_run.number
     script = (tmp_path / "residents.R").read_text()
@@ -55,10 +76,13 @@ def test_r_reproduces_every_group_score_and_se_of_the_run(tmp_path, demo_run):
     assert "design <- rake(" not in script
 
 
-def _check_group(tmp_path, run, group, minimum=10):
+def _check_group(tmp_path, run, group, minimum=10) -> list[dict]:
+    """Compare R's units with the run's group estimates; return R's rows for the commitments."""
     rows = _kit(tmp_path, run, group)
     ours = {u["code"]: g for u in run.result["units"] for g in u["groups"] if g["key"] == group}
     assert {r["unit"] for r in rows} == set(ours)
+    promised = [r for r in rows if r["commitment"] not in ("", "NA")]
+    rows = [r for r in rows if r["commitment"] in ("", "NA")]
     compared = 0
     for r in rows:
         g = ours[r["unit"]]
@@ -72,6 +96,33 @@ def _check_group(tmp_path, run, group, minimum=10):
         assert abs(_number(r["diff_estimate"])) < 1e-6
         compared += 1
     assert compared >= minimum, group
+    _check_commitments(run, group, promised)
+    return promised
+
+
+def _check_commitments(run, group, rows) -> None:
+    """The commitments of the units this group rates: R's domain mean of their 兑现情况 grades, beside
+    the run's score where this group alone rates the unit (the score is then the group's estimate)."""
+    scored = {c["id"]: c for c in run.result.get("commitments") or []}
+    raters = {}
+    for spec in run.parameters["groups"]:
+        for unit in spec["units"]:
+            raters[unit] = raters.get(unit, 0) + 1
+    alone = {c["id"] for c in run.parameters.get("commitments") or [] if raters[c["unit"]] == 1}
+    assert {int(r["commitment"]) for r in rows} == {c["id"] for c in run.parameters.get("commitments") or []
+                                                    if c["unit"] in _group(run, group)["units"]}
+    for r in rows:
+        mine = scored[int(r["commitment"])]
+        if int(r["commitment"]) not in alone or mine["score"] is None:
+            assert _number(r["minping_estimate"]) is None
+            continue
+        assert _number(r["estimate"]) == pytest.approx(mine["score"], abs=1e-6), (group, r)
+        assert _number(r["se"]) == pytest.approx(mine["se"], abs=1e-3), (group, r)
+        assert abs(_number(r["diff_estimate"])) < 1e-6
+
+
+def _group(run, key):
+    return next(g for g in run.parameters["groups"] if g["key"] == key)
 
 
 def test_the_kit_is_refused_for_other_file_types_and_unknown_runs(tmp_path, open_campaign):
