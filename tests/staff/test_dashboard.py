@@ -6,10 +6,12 @@ import datetime as dt
 import re
 
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 
-from staff.selectors import campaign_dashboard
+from staff.selectors import campaign_dashboard, capped_unit_counts
 from surveys.ballots import ballots_settle
+from surveys.models import BallotUnitScore
 
 from .conftest import MIN_BALLOTS, cast_online
 
@@ -77,6 +79,22 @@ def test_units_below_the_minimum_are_counted_from_settled_ballots(running):
     after = {(s.group.key, s.unit.code): (s.n, s.needed) for s in board.short_units}
     assert after == {("residents", office_d2.code): (2, MIN_BALLOTS - 2), ("delegates", organs[2].code): (0, 3)}
     assert board.pending == 0 and board.ballots == 9   # settling changes where ballots are, not how many
+
+
+def test_unit_counts_are_exact_below_the_cap_and_stop_at_it(running):
+    """The dashboard counts each unit's score rows only up to the minimum: below it exactly, at or
+    above it the cap; a unit nobody rated is 0."""
+    ballots_settle(campaign_id=running.pk, min_batch=1)
+    residents = running.groups.get(key="residents")
+    office_d1, office_d2 = running.offices
+    exact = {(group_id, unit_id): n for group_id, unit_id, n in
+             BallotUnitScore.objects.filter(group=residents).values_list("group_id", "unit_id").annotate(n=Count("pk"))}
+    assert exact[(residents.pk, office_d1.pk)] > 3 > exact[(residents.pk, office_d2.pk)] > 0
+    counts = capped_unit_counts(running, 3)
+    assert counts[(residents.pk, office_d1.pk)] == 3 and counts[(residents.pk, office_d2.pk)] == exact[(residents.pk, office_d2.pk)]
+    assert capped_unit_counts(running, 1000)[(residents.pk, office_d1.pk)] == exact[(residents.pk, office_d1.pk)]
+    delegates = running.groups.get(key="delegates")
+    assert counts[(delegates.pk, running.organs[2].pk)] == 0
 
 
 def test_the_dashboard_page_shows_the_figures_the_chart_and_its_table(client, staff, running):
