@@ -86,12 +86,6 @@ def numeral(i: int) -> str:
     return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
 
 
-def text_width(text: str) -> float:
-    """A generous width of `text` in em: Chinese characters and full-width forms 1, anything else 0.6
-    (Noto's digits are about 0.55 em, "%" 0.85: a column sized so never wraps its numbers)."""
-    return sum(1.0 if ord(ch) > 0x2E80 or ch == "%" else 0.6 for ch in text)
-
-
 def name_parts(name: str) -> list[str]:
     """A unit's name cut where a line may break: 民评市卫生健康委员会医师执业注册窗口 →
     民评市 | 卫生健康委员会 | 医师执业注册窗口. Each part is set unbreakable in the tables."""
@@ -119,7 +113,7 @@ def organ_mark(organ: str) -> OrganMark:
     length) on which it can be set within the block at no less than ORGAN_MARK_MIN_PT, at most 30 pt."""
     for count in range(1, len(organ) + 1):
         lines = balanced_lines(organ, count)
-        widest = max(text_width(line) for line in lines) * (1 + ORGAN_MARK_SPACING)
+        widest = max(label_em(line) for line in lines) * (1 + ORGAN_MARK_SPACING)
         size = min(ORGAN_MARK_PT, math.floor(10 * BLOCK_WIDTH_PT / widest) / 10)
         if size >= ORGAN_MARK_MIN_PT:
             return OrganMark(lines, size)
@@ -210,7 +204,7 @@ class KindSection:
             for column, text in zip((1, 2, 4, 5, 6, 7), (r.rank, r.rank_interval, r.score, r.ci, r.satisfied, r.grade),
                                     strict=True):
                 columns[column].append(text)
-        return [(column, round(max(map(text_width, texts)) * TABLE_FONT_PT + CELL_SLACK_PT, 1))
+        return [(column, round(max(map(label_em, texts)) * TABLE_FONT_PT + CELL_SLACK_PT, 1))
                 for column, texts in columns.items()]
 
 
@@ -258,7 +252,7 @@ class NoticeData:
     @property
     def signature_centred(self) -> bool:
         """Whether the 署名 fits centred over the 成文日期, which ends four characters from the right."""
-        return text_width(self.issuing_organ) <= SIGNATURE_CENTRED_EM
+        return label_em(self.issuing_organ) <= SIGNATURE_CENTRED_EM
 
     @property
     def copies_to_text(self) -> str:
@@ -269,8 +263,8 @@ class NoticeData:
     @property
     def record_height_pt(self) -> float:
         """Room the 版记 takes at the foot of the last page (generous: it must never cover the text)."""
-        lines = -(-(text_width(self.printer) + RECORD_DATE_EM) // RECORD_PRINTED_EM)
-        lines += -(-text_width(self.copies_to_text) // RECORD_COPIES_EM) if self.copies_to_text else 0
+        lines = -(-(label_em(self.printer) + RECORD_DATE_EM) // RECORD_PRINTED_EM)
+        lines += -(-label_em(self.copies_to_text) // RECORD_COPIES_EM) if self.copies_to_text else 0
         return lines * RECORD_LINE_PT + RECORD_RULES_PT + (RECORD_LINE_PT / 2)
 
     @property

@@ -114,7 +114,7 @@ def test_the_organ_mark_takes_one_line_at_30_pt_while_it_fits_then_smaller_type_
     assert "".join(mark.lines) == LONG_ORGAN and len(mark.lines) == 2
     assert mark.lines[0].endswith("领导小组")               # a word's end near the middle, not the middle
     for line in mark.lines:
-        assert document.text_width(line) * (1 + document.ORGAN_MARK_SPACING) * mark.size_pt <= 156 * MM
+        assert document.label_em(line) * (1 + document.ORGAN_MARK_SPACING) * mark.size_pt <= 156 * MM
 
 
 def test_a_long_organ_name_prints_nothing_into_the_margins_signature_and_record_included(long_organ_notice):
