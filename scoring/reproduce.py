@@ -143,8 +143,9 @@ def _expected(run: ScoreRun, key: str) -> dict[str, tuple]:
 
 def _commitments(parameters: dict, spec: dict, group: EvaluatorGroup) -> list[tuple[int, str]]:
     """(id, unit code) of the commitments the run scored that this group rates, in the run's order."""
-    codes = dict(group.units.values_list("id", "code"))
-    return [(c["id"], codes[c["unit"]]) for c in parameters.get("commitments") or [] if c["unit"] in spec["units"]]
+    codes = dict(group.units.values_list("id", "code"))   # the group's units now, as for the unit rows
+    return [(c["id"], codes[c["unit"]]) for c in parameters.get("commitments") or []
+            if c["unit"] in spec["units"] and c["unit"] in codes]
 
 
 def _expected_commitments(run: ScoreRun, parameters: dict, spec: dict, commitments) -> dict[str, tuple]:
