@@ -51,10 +51,6 @@ class Field:
     value: object = None
     error: str = ""
 
-    @property
-    def options_by_value(self) -> dict[str, Option]:
-        return {option.value: option for option in self.options}
-
     def chosen(self) -> set:
         return set(self.value) if isinstance(self.value, list) else {self.value}
 
@@ -157,12 +153,14 @@ class ReviewedUnit:
 def review_context(sheet: BallotSheet, post, *, token: str, key: str) -> dict:
     """The review page: how many units are rated, each with its grades, its commitments' 兑现情况
     and its comment, and the other answers: everything the ballot will hold, before it is cast."""
-    promised = _commitment_rows(sheet, post, {})
+    promised: dict[str, list] = {}
+    for commitment in commitments_on_sheet(sheet):
+        option = sheet.options[sheet.commitment_scale.key].get(post.get(f"{FORM_PREFIX}{commitment.pk}", ""))
+        if option is not None:
+            promised.setdefault(commitment.unit.code, []).append((commitment, option.label))
     listed, unknown = [], []
     for unit in sheet.units:
-        reviewed = ReviewedUnit(unit, [], False, promises=[
-            (row.commitment, row.field.options_by_value[row.field.value].label)
-            for row in promised.get(unit.code, []) if row.field.value in row.field.options_by_value])
+        reviewed = ReviewedUnit(unit, [], False, promises=promised.get(unit.code, []))
         for question in sheet.unit_questions:
             value = post.get(field_name(question, unit), "")
             if question.kind == Question.Kind.TEXT:
