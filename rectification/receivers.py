@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from publicity.models import Notice, Objection
 from publicity.signals import FollowUp, notice_published, objection_looked_up
 
-from .models import RectificationCase, ReturnVisit
+from .selectors import case_of_objection, objection_has_rated
 from .services import RATEABLE, CaseRefused, cases_open_from_run
 
 logger = logging.getLogger(__name__)
@@ -31,14 +31,14 @@ def open_cases_on_publicity(sender, *, notice: Notice, actor, **kwargs) -> None:
                        notice.campaign.slug, refused, notice.campaign.slug)
 
 
-@receiver(objection_looked_up, dispatch_uid="rectification.case_of_objection")
-def case_of_objection(sender, *, objection: Objection, **kwargs) -> list[FollowUp]:
-    case = RectificationCase.objects.select_related("unit").filter(objection=objection).first()
+@receiver(objection_looked_up, dispatch_uid="rectification.objection_follow_up")
+def objection_follow_up(sender, *, objection: Objection, **kwargs) -> list[FollowUp]:
+    case = case_of_objection(objection)
     if case is None:
         return []
     lines = [FollowUp(_("Rectification"), _("Upheld: %(unit)s is to put it right by %(due)s. Status: %(status)s.") % {
         "unit": case.unit.name, "due": date_format(case.due_on, "DATE_FORMAT"), "status": case.get_status_display()})]
-    if ReturnVisit.objects.filter(objection=objection).exists():
+    if objection_has_rated(objection):
         lines.append(FollowUp(_("Your rating"), _("You have rated the rectification. Thank you.")))
     elif case.status in RATEABLE:
         lines.append(FollowUp(_("Your rating"), _("The unit reports it done: rate the rectification with this "

@@ -31,6 +31,16 @@ def cases_filtered(*, campaign: str = "", kind: str = "", unit: str = "", status
     return cases
 
 
+def case_of_objection(objection) -> RectificationCase | None:
+    """The case opened from an upheld objection (one at most), or None."""
+    return RectificationCase.objects.select_related("campaign", "unit").filter(objection=objection).first()
+
+
+def objection_has_rated(objection) -> bool:
+    """Whether whoever filed `objection` has rated its case's fix (their 受理编号 rates once)."""
+    return ReturnVisit.objects.filter(objection=objection).exists()
+
+
 def can_act_for_unit(user, unit: Unit) -> bool:
     """Staff act on every case; a unit contact only on their own units' cases."""
     return is_evaluation_staff(user) or unit.pk in contact_unit_ids(user)

@@ -23,7 +23,7 @@ from surveys.roles import is_evaluation_staff
 from surveys.services import DONT_KNOW, STANDARD_GRADES
 
 from .models import CaseEntry, RectificationCase, ReturnVisit
-from .selectors import can_act_for_unit, policy_for
+from .selectors import can_act_for_unit, case_of_objection, objection_has_rated, policy_for
 
 Status = RectificationCase.Status
 Source = RectificationCase.Source
@@ -337,11 +337,10 @@ def _visit(*, case: RectificationCase, grade: str, today: dt.date, objection: Ob
 def visit_by_objection(*, number: str, grade: str, today: dt.date | None = None) -> ReturnVisit:
     """Whoever filed an upheld objection rates the fix with its 受理编号, once."""
     objection = objection_by_number(number)
-    case = RectificationCase.objects.select_related("campaign").filter(objection=objection).first() \
-        if objection is not None else None
+    case = case_of_objection(objection) if objection is not None else None
     if case is None:
         raise CaseRefused(_("No rectification case belongs to this confirmation number."))
-    if ReturnVisit.objects.filter(objection=objection).exists():
+    if objection_has_rated(objection):
         raise CaseRefused(_("This confirmation number has already been used to rate the rectification."))
     return _visit(case=case, grade=grade, today=today or timezone.localdate(), objection=objection)
 
